@@ -1,0 +1,1 @@
+"""Reading archives into :class:`duiding.model.Article` records, and storing them."""
