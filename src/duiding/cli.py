@@ -1,0 +1,372 @@
+"""The ``duiding`` command: ingest a Dutch news archive, then search and read it."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from duiding import __version__
+from duiding.ingest.errors import Reject
+from duiding.model import Article
+from duiding.search.index import IndexLockedError
+from duiding.search.query import QuerySyntaxError, caret, parse_query
+from duiding.store import DEFAULT_DB, Archive, SearchResults, StoreError, open_archive
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+MAX_REJECTS_SHOWN = 20
+
+db_option = click.option(
+    "--db",
+    envvar="DUIDING_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    metavar="DIR",
+    help="Data directory of the archive (also $DUIDING_DB).",
+)
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    sys.exit(code)
+
+
+@contextmanager
+def opened(db: str) -> Iterator[Archive]:
+    try:
+        archive = open_archive(db)
+    except StoreError as e:
+        fail(str(e))
+    try:
+        yield archive
+    except IndexLockedError as e:
+        fail(str(e))
+    finally:
+        archive.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="duiding")
+def main() -> None:
+    """duiding: who says what in Dutch news.
+
+    Ingest a news archive (archive text files, JSONL, CSV, folders, .zip/.tar.gz), store it in an embedded
+    database with a Dutch full-text index, and search and read it.
+
+    \b
+    Start with:
+      duiding ingest ARCHIVE...      read articles into ./duiding-data
+      duiding search 'Poetin AND published:[2022-10-01 TO 2022-10-31]'
+      duiding show nos-2448020
+    """
+
+
+# -- ingest ----------------------------------------------------------------------------------------
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[articles]:>8,} articles  {task.fields[rate]:>6,.0f}/s"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl", "csv"]),
+    help="Read every input as this format instead of detecting it.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    metavar="FIELD=COLUMN,...",
+    help="Which JSONL/CSV column holds which field, e.g. text=content,published=datetime.",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the inputs.")
+@click.option("--strict", is_flag=True, help="Check everything first; any reject stores nothing and fails.")
+@click.option(
+    "--rejects",
+    "rejects_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the rejects report (default: DIR/rejects/ingest-TIME.jsonl).",
+)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def ingest(
+    paths: tuple[Path, ...],
+    db: str,
+    fmt: str | None,
+    mapping: str | None,
+    encoding: str,
+    strict: bool,
+    rejects_file: Path | None,
+    batch_size: int,
+    as_json: bool,
+) -> None:
+    """Read articles from PATHS into the archive.
+
+    PATHS are archive text files (title, timestamp, URL, body, labels), JSONL or CSV files, folders of
+    them, or .zip/.tar.gz archives. Ingest is idempotent: the same article again (same canonical URL,
+    else source id, else content) is left alone, a changed one is updated. Bad records are reported as
+    FILE:LINE: PROBLEM, written to a rejects report, and the rest goes on.
+    """
+    import codecs
+
+    from duiding.ingest.pipeline import IngestOptions, default_rejects_path
+    from duiding.ingest.pipeline import ingest as run_ingest
+    from duiding.ingest.readers import parse_mapping, total_bytes
+
+    try:
+        codecs.lookup(encoding)
+        columns = parse_mapping(mapping)
+    except (LookupError, ValueError) as e:
+        fail(str(e))
+    options = IngestOptions(fmt=fmt, mapping=columns, encoding=encoding, strict=strict, batch_size=batch_size)
+
+    with opened(db) as archive:
+        rejects_path = rejects_file or default_rejects_path(Path(archive.location) / "rejects")
+        shown = 0
+        stored = 0
+        with _progress() as progress:
+            task = progress.add_task("ingest", total=total_bytes(paths) or None, articles=0, rate=0.0)
+
+            def on_reject(r: Reject) -> None:
+                nonlocal shown
+                shown += 1
+                if shown <= MAX_REJECTS_SHOWN:
+                    progress.console.print(f"[yellow]reject[/] {escape(str(r))}")
+
+            def on_bytes(n: int) -> None:
+                progress.advance(task, n)
+
+            def on_stored(n: int) -> None:
+                nonlocal stored
+                stored += n
+                elapsed = progress.tasks[task].elapsed or 1e-9
+                progress.update(task, articles=stored, rate=stored / elapsed)
+
+            def on_recovered(n: int) -> None:
+                progress.console.print(f"indexed {n:,} articles left over by an interrupted run")
+
+            summary = run_ingest(
+                archive,
+                paths,
+                rejects_path,
+                options,
+                on_reject=on_reject,
+                on_bytes=on_bytes,
+                on_stored=on_stored,
+                on_recovered=on_recovered,
+            )
+        if as_json:
+            out.print_json(data=summary.to_dict())
+        else:
+            rate = summary.read / summary.seconds if summary.seconds else 0.0
+            out.print(
+                f"[green]added {summary.added:,}[/] · updated {summary.updated:,} · "
+                f"unchanged {summary.unchanged:,} · "
+                f"{'[red]' if summary.rejected else ''}rejected {summary.rejected:,}"
+                f"{'[/]' if summary.rejected else ''}"
+                f"  ({summary.seconds:.1f} s, {rate:,.0f} articles/s) → {escape(archive.location)}"
+            )
+            if shown > MAX_REJECTS_SHOWN:
+                err.print(f"… and {shown - MAX_REJECTS_SHOWN:,} more rejects")
+            if summary.rejects_path:
+                err.print(f"rejects report: {escape(str(summary.rejects_path))}")
+        if strict and summary.rejected:
+            fail(f"--strict: {summary.rejected:,} rejected records, nothing stored", code=1)
+
+
+@main.command()
+@db_option
+def reindex(db: str) -> None:
+    """Rebuild the search index from the database (the database is the source of truth)."""
+    with opened(db) as archive:
+        total = archive.count()
+        with Progress(
+            TextColumn("[bold]reindex"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as progress:
+            task = progress.add_task("reindex", total=total)
+            n = archive.reindex(lambda k: progress.advance(task, k))
+        out.print(f"indexed {n:,} articles → {escape(archive.location)}")
+
+
+# -- search and show ---------------------------------------------------------------------------------
+
+
+def _article_json(article: Article, annotations: bool = True) -> dict[str, Any]:
+    exclude = None if annotations else {"entities", "quotes"}
+    return article.model_dump(mode="json", exclude=exclude)
+
+
+def _results_json(results: SearchResults) -> dict[str, Any]:
+    return {
+        "results": [
+            {
+                "id": h.article.id,
+                "url": h.article.url,
+                "title": h.article.title,
+                "published": h.article.published.isoformat() if h.article.published else None,
+                "score": round(h.score, 4),
+                "snippet": "".join(f"<b>{t}</b>" if hit else t for t, hit in h.snippet),
+            }
+            for h in results.hits
+        ],
+        "total": results.total,
+    }
+
+
+@main.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, None))
+@click.option("--json", "as_json", is_flag=True, help="Print {results: [...], total} as JSON.")
+def search(query: str, db: str, limit: int, offset: int, as_json: bool) -> None:
+    """Search the archive with Lucene-style QUERY syntax.
+
+    \b
+    Terms are stemmed (Poetins finds Poetin); "phrases"; AND, OR, NOT, -term, (groups);
+    fields title: text: outlet: category: program: url: id: language:;
+    dates published:[2022-10-01 TO 2022-10-31], published:2022-10; wildcards Poet* Oekra?ne.
+    """
+    try:
+        parsed = parse_query(query)
+    except QuerySyntaxError as e:
+        err.print(f"[bold red]error:[/] {escape(caret(query, e))}", highlight=False)
+        sys.exit(2)
+    with opened(db) as archive:
+        results = archive.search(parsed, limit=limit, offset=offset)
+        pending = archive.pending_index()
+    if pending:
+        err.print(
+            f"[yellow]note:[/] {pending:,} stored articles are not in the index yet; run duiding reindex"
+        )
+    if as_json:
+        out.print_json(data=_results_json(results))
+        return
+    shown_to = offset + len(results.hits)
+    out.print(
+        f"[bold]{results.total:,}[/] articles match"
+        + (f" (showing {offset + 1}–{shown_to})" if results.hits else "")
+    )
+    for rank, hit in enumerate(results.hits, start=offset + 1):
+        a = hit.article
+        date = a.published.strftime("%Y-%m-%d") if a.published else "          "
+        out.print()
+        out.print(
+            f"[dim]{rank:>3}.[/] [bold]{escape(a.title)}[/]  [dim]{date} · {escape(a.outlet or '')} · "
+            f"{escape(a.id)} · {hit.score:.2f}[/]"
+        )
+        snippet = Text("     ")
+        for fragment, highlighted in hit.snippet:
+            snippet.append(re.sub(r"\s+", " ", fragment), style="bold yellow" if highlighted else None)
+        out.print(snippet)
+        if a.url:
+            out.print(f"     [blue]{escape(a.url)}[/]", highlight=False)
+
+
+@main.command()
+@click.argument("ref", metavar="ID_OR_URL")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the article with all its fields as JSON.")
+def show(ref: str, db: str, as_json: bool) -> None:
+    """Print a stored article by its id (nos-2448020), URL or the source's own id."""
+    with opened(db) as archive:
+        article = archive.get(ref)
+    if article is None:
+        fail(f"no article with id or URL {ref!r} in {db}", code=1)
+    if as_json:
+        out.print_json(json.dumps(_article_json(article), ensure_ascii=False))
+        return
+    out.print(f"[bold]{escape(article.title)}[/]")
+    for name in (
+        "id",
+        "url",
+        "canonical_url",
+        "outlet",
+        "source_id",
+        "published",
+        "program",
+        "category",
+        "language",
+        "content_hash",
+        "source_file",
+        "source_line",
+    ):
+        value = getattr(article, name)
+        if value is not None:
+            shown = value.isoformat() if name == "published" else value
+            out.print(f"[dim]{name:>14}[/]  {escape(str(shown))}", highlight=False)
+    out.print(f"[dim]{'entities':>14}[/]  {len(article.entities)}   [dim]quotes[/]  {len(article.quotes)}")
+    out.print()
+    out.print(escape(article.text), highlight=False)
+
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True)
+def info(db: str, as_json: bool) -> None:
+    """What the archive holds: articles, index state, schema version."""
+    with opened(db) as archive:
+        data = {
+            "location": archive.location,
+            "articles": archive.count(),
+            "pending_index": archive.pending_index(),
+        }
+    if as_json:
+        out.print_json(data=data)
+    else:
+        for k, v in data.items():
+            out.print(f"[dim]{k:>14}[/]  {v}")
+
+
+@main.command()
+@db_option
+@click.option(
+    "--query", "-q", default="Loekasjenko", show_default=True, help="What to search for afterwards."
+)
+def demo(db: str, query: str) -> None:
+    """Ingest the bundled sample article and run a search on it."""
+    sample = resources.files("duiding") / "samples" / "nos-2448020.txt"
+    with resources.as_file(sample) as path:
+        ctx = click.get_current_context()
+        out.rule("duiding ingest (bundled sample)")
+        ctx.invoke(ingest, paths=(path,), db=db)
+    out.rule(f"duiding search {query!r}")
+    ctx.invoke(search, query=query, db=db)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,346 @@
+"""SQLite: the embedded store's source of truth.
+
+WAL journal, one transaction per batch (a killed process loses at most the batch in flight, and the
+next run adds it again), a schema version in ``PRAGMA user_version`` with forward migrations.
+Every article row carries ``indexed``: 0 until the search index reflects that version of the row, so
+an index that fell behind (a crash between the two commits) is caught up from here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+
+from duiding import urls
+from duiding.model import Article, EntityMention, Quote
+from duiding.store.base import Outcome, StoreError
+
+# Each migration takes the schema from version i to i + 1. Never edit one that has shipped: add another.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE articles (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        id             TEXT NOT NULL UNIQUE,
+        identity       TEXT NOT NULL UNIQUE,
+        url            TEXT,
+        canonical_url  TEXT,
+        outlet         TEXT,
+        source_id      TEXT,
+        title          TEXT NOT NULL,
+        published      TEXT,            -- ISO 8601 with the source's own UTC offset
+        published_utc  TEXT,            -- the same instant in UTC, for ordering and ranges
+        program        TEXT,
+        category       TEXT,
+        language       TEXT,
+        text           TEXT NOT NULL,
+        content_hash   TEXT NOT NULL,
+        fingerprint    TEXT NOT NULL,
+        source_file    TEXT,
+        source_line    INTEGER,
+        ingested_at    TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        indexed        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX articles_canonical_url ON articles(canonical_url);
+    CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_source_id ON articles(source_id);
+    CREATE INDEX articles_published ON articles(published_utc);
+    CREATE INDEX articles_unindexed ON articles(seq) WHERE indexed = 0;
+
+    CREATE TABLE entities (
+        id             TEXT PRIMARY KEY,
+        label          TEXT NOT NULL,
+        canonical      TEXT NOT NULL,
+        aliases        TEXT NOT NULL DEFAULT '[]',   -- JSON list
+        mention_count  INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE mentions (
+        article_seq    INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        start          INTEGER NOT NULL,
+        end            INTEGER NOT NULL,
+        label          TEXT NOT NULL,
+        entity_id      TEXT,
+        canonical      TEXT,
+        PRIMARY KEY (article_seq, start, end)
+    );
+    CREATE INDEX mentions_entity ON mentions(entity_id);
+    CREATE TABLE quotes (
+        article_seq    INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        start          INTEGER NOT NULL,
+        end            INTEGER NOT NULL,
+        type           TEXT NOT NULL,
+        speaker        TEXT,
+        speaker_aliases TEXT NOT NULL DEFAULT '[]',  -- JSON list
+        cue            TEXT,
+        role           TEXT,
+        organisation   TEXT,
+        speaker_entity_id TEXT,
+        PRIMARY KEY (article_seq, start, end)
+    );
+    CREATE INDEX quotes_speaker ON quotes(speaker);
+    CREATE INDEX quotes_speaker_entity ON quotes(speaker_entity_id);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_ARTICLE_COLUMNS = (
+    "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
+    "text, content_hash, source_file, source_line"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SqliteStore:
+    """Articles and their annotations in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"{path}: cannot open database: {e}") from e
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL is safe against a killed process (only a power cut can lose the last commit).
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: database schema version {version} is newer than this duiding "
+                f"understands ({SCHEMA_VERSION}); upgrade duiding"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                # executescript would commit the open transaction; run statement by statement instead.
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def upsert(self, articles: Sequence[Article]) -> list[tuple[Outcome, int, str]]:
+        """Store a batch in one transaction; returns (outcome, seq, stored id) per article."""
+        results: list[tuple[Outcome, int, str]] = []
+        now = _now()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for article in articles:
+                results.append(self._upsert_one(article, now))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return results
+
+    def _upsert_one(self, a: Article, now: str) -> tuple[Outcome, int, str]:
+        identity = a.identity
+        fingerprint = a.fingerprint()
+        row = self.conn.execute(
+            "SELECT seq, id, fingerprint FROM articles WHERE identity = ?", (identity,)
+        ).fetchone()
+        values = {
+            "url": a.url,
+            "canonical_url": a.canonical_url,
+            "outlet": a.outlet,
+            "source_id": a.source_id,
+            "title": a.title,
+            "published": a.published.isoformat() if a.published else None,
+            "published_utc": a.published.astimezone(UTC).isoformat() if a.published else None,
+            "program": a.program,
+            "category": a.category,
+            "language": a.language,
+            "text": a.text,
+            "content_hash": a.content_hash,
+            "fingerprint": fingerprint,
+            "source_file": a.source_file,
+            "source_line": a.source_line,
+        }
+        if row is None:
+            article_id = self._free_id(a.id, identity)
+            cur = self.conn.execute(
+                f"INSERT INTO articles (id, identity, {', '.join(values)}, ingested_at, updated_at, indexed) "
+                f"VALUES (?, ?, {', '.join('?' for _ in values)}, ?, ?, 0)",
+                (article_id, identity, *values.values(), now, now),
+            )
+            seq = int(cur.lastrowid or 0)
+            self._replace_annotations(seq, a)
+            return Outcome.ADDED, seq, article_id
+        seq, article_id = int(row["seq"]), str(row["id"])
+        if row["fingerprint"] == fingerprint:
+            if a.entities or a.quotes:
+                self._replace_annotations(seq, a)
+            return Outcome.UNCHANGED, seq, article_id
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self.conn.execute(
+            f"UPDATE articles SET {assignments}, updated_at = ?, indexed = 0 WHERE seq = ?",
+            (*values.values(), now, seq),
+        )
+        self._replace_annotations(seq, a)
+        return Outcome.UPDATED, seq, article_id
+
+    def _free_id(self, wanted: str, identity: str) -> str:
+        """The article's public id, made unique when two sources share one (``7`` from two CSVs)."""
+        if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (wanted,)).fetchone() is None:
+            return wanted
+        return f"{wanted}-{sha256(identity.encode()).hexdigest()[:8]}"
+
+    def _replace_annotations(self, seq: int, a: Article) -> None:
+        # An article's annotations describe one version of its text: replace them together.
+        self.conn.execute("DELETE FROM mentions WHERE article_seq = ?", (seq,))
+        self.conn.execute("DELETE FROM quotes WHERE article_seq = ?", (seq,))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?)",
+            [(seq, m.start, m.end, m.label, m.entity_id, m.canonical) for m in a.entities],
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    seq,
+                    q.start,
+                    q.end,
+                    q.type,
+                    q.speaker,
+                    json.dumps(q.speaker_aliases, ensure_ascii=False),
+                    q.cue,
+                    q.role,
+                    q.organisation,
+                    q.speaker_entity_id,
+                )
+                for q in a.quotes
+            ],
+        )
+
+    def mark_indexed(self, seqs: Iterable[int]) -> None:
+        seqs = list(seqs)
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i : i + 500]
+            self.conn.execute(
+                f"UPDATE articles SET indexed = 1 WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk
+            )
+
+    def mark_all_unindexed(self) -> None:
+        self.conn.execute("UPDATE articles SET indexed = 0")
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def pending_index(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM articles WHERE indexed = 0").fetchone()[0])
+
+    def iter_unindexed(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
+        """Unindexed rows in seq order, read in chunks so memory stays flat."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE indexed = 0 AND seq > ? ORDER BY seq LIMIT ?",
+                (last, chunk),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield int(row["seq"]), self._article(row, annotations=False)
+            last = int(rows[-1]["seq"])
+
+    def iter_articles(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, chunk)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield int(row["seq"]), self._article(row)
+            last = int(rows[-1]["seq"])
+
+    def by_seqs(self, seqs: Sequence[int]) -> dict[int, Article]:
+        if not seqs:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq IN ({', '.join('?' for _ in seqs)})",
+            list(seqs),
+        ).fetchall()
+        return {int(r["seq"]): self._article(r, annotations=False) for r in rows}
+
+    def get(self, ref: str) -> Article | None:
+        ref = ref.strip()
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (ref,)).fetchone()
+        if row is None and urls.is_http_url(ref):
+            canonical = urls.canonicalize(ref)
+            row = self.conn.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE canonical_url = ? OR url = ? ORDER BY seq",
+                (canonical, ref),
+            ).fetchone()
+        if row is None:
+            rows = self.conn.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE source_id = ? LIMIT 2", (ref,)
+            ).fetchall()
+            if len(rows) == 1:
+                row = rows[0]
+        return self._article(row) if row is not None else None
+
+    def _article(self, row: sqlite3.Row, annotations: bool = True) -> Article:
+        seq = int(row["seq"])
+        entities: list[EntityMention] = []
+        quotes: list[Quote] = []
+        text = row["text"]
+        if annotations:
+            for m in self.conn.execute(
+                "SELECT start, end, label, entity_id, canonical FROM mentions WHERE article_seq = ? "
+                "ORDER BY start",
+                (seq,),
+            ):
+                entities.append(EntityMention(text=text[m["start"] : m["end"]], **dict(m)))
+            for q in self.conn.execute(
+                "SELECT start, end, type, speaker, speaker_aliases, cue, role, organisation, "
+                "speaker_entity_id FROM quotes WHERE article_seq = ? ORDER BY start",
+                (seq,),
+            ):
+                fields = dict(q)
+                fields["speaker_aliases"] = json.loads(fields["speaker_aliases"])
+                quotes.append(Quote(text=text[q["start"] : q["end"]], **fields))
+        return Article.model_construct(
+            id=row["id"],
+            title=row["title"],
+            text=text,
+            published=datetime.fromisoformat(row["published"]) if row["published"] else None,
+            url=row["url"],
+            canonical_url=row["canonical_url"],
+            outlet=row["outlet"],
+            source_id=row["source_id"],
+            program=row["program"],
+            category=row["category"],
+            language=row["language"],
+            content_hash=row["content_hash"],
+            source_file=row["source_file"],
+            source_line=row["source_line"],
+            entities=entities,
+            quotes=quotes,
+        )
+
+    def close(self) -> None:
+        self.conn.close()

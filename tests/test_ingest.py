@@ -1,0 +1,178 @@
+"""Ingest into the embedded store: idempotence, updates, rejects, --strict, and a kill -9 mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus import sample_article, write_jsonl_corpus
+from duiding.ingest.pipeline import IngestOptions, ingest
+from duiding.search.query import parse_query
+from duiding.store import open_archive
+from duiding.store.embedded import DATABASE_FILE
+
+
+def run_ingest(db: Path, *paths: Path, **opts):
+    archive = open_archive(db)
+    try:
+        return ingest(archive, list(paths), db / "rejects" / "r.jsonl", IngestOptions(**opts))
+    finally:
+        archive.close()
+
+
+def test_reingest_adds_nothing(tmp_path, sample_txt):
+    db = tmp_path / "db"
+    first = run_ingest(db, sample_txt)
+    assert (first.added, first.updated, first.unchanged, first.rejected) == (1, 0, 0, 0)
+    second = run_ingest(db, sample_txt)
+    assert (second.added, second.updated, second.unchanged, second.rejected) == (0, 0, 1, 0)
+    archive = open_archive(db)
+    try:
+        assert archive.count() == 1
+        assert archive.search(parse_query("Loekasjenko")).total == 1
+    finally:
+        archive.close()
+
+
+def test_changed_article_is_updated_not_duplicated(tmp_path, sample_txt):
+    db = tmp_path / "db"
+    run_ingest(db, sample_txt)
+    edited = tmp_path / "edited.txt"
+    edited.write_text(
+        sample_txt.read_text(encoding="utf-8")
+        .replace("Deel artikel:", "Correctie: Loeksjenko is Loekasjenko.\nDeel artikel:")
+        .replace("Er zijn nog genoeg landen", "Er zijn nog steeds genoeg landen"),
+        encoding="utf-8",
+    )
+    summary = run_ingest(db, edited)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 0)
+    archive = open_archive(db)
+    try:
+        assert archive.count() == 1
+        stored = archive.get("nos-2448020")
+        assert stored is not None and stored.text.startswith("Er zijn nog steeds genoeg landen")
+        # the index follows the update: the new wording is found, the old phrase is not
+        assert archive.search(parse_query('"nog steeds genoeg landen"')).total == 1
+        assert archive.search(parse_query('"zijn nog genoeg landen"')).total == 0
+    finally:
+        archive.close()
+
+
+def test_same_article_twice_in_one_batch(tmp_path, sample_txt):
+    db = tmp_path / "db"
+    copy = tmp_path / "copy" / "nos-2448020.txt"
+    copy.parent.mkdir()
+    copy.write_bytes(sample_txt.read_bytes())
+    summary = run_ingest(db, sample_txt, copy)
+    assert (summary.added, summary.unchanged) == (1, 1)
+
+
+def test_bad_records_are_reported_and_the_rest_goes_on(tmp_path, sample_txt):
+    db = tmp_path / "db"
+    good = sample_article(sample_txt)
+    lines = [
+        json.dumps({"id": "a1", "title": good.title, "text": good.text, "published": "2022-10-12"}),
+        json.dumps({"id": "a2", "title": "", "text": good.text}),
+        json.dumps({"id": "a3", "title": "Datum kapot", "text": good.text, "published": "gisteren"}),
+        '{"id": "a4", "title": "afgebroken',
+        json.dumps({"id": "a5", "title": "Tweede goed", "text": "Een ander verhaal over Den Haag."}),
+    ]
+    src = tmp_path / "mixed.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = run_ingest(db, src)
+    assert (summary.added, summary.rejected) == (2, 3)
+    report = [json.loads(line) for line in (db / "rejects" / "r.jsonl").read_text().splitlines()]
+    assert [(r["line"]) for r in report] == [2, 3, 4]
+    assert all(r["source"].endswith("mixed.jsonl") for r in report)
+    assert "title" in report[0]["problem"]
+    assert "gisteren" in report[1]["problem"]
+
+
+def test_strict_stores_nothing_when_anything_is_bad(tmp_path, sample_txt):
+    db = tmp_path / "db"
+    src = tmp_path / "one-bad.jsonl"
+    src.write_text(
+        json.dumps({"id": "g", "title": "Goed", "text": "Tekst over Rotterdam."})
+        + "\n"
+        + json.dumps({"id": "b", "title": "Slecht", "text": ""})
+        + "\n",
+        encoding="utf-8",
+    )
+    summary = run_ingest(db, src, strict=True)
+    assert summary.rejected == 1 and not summary.stored
+    archive = open_archive(db)
+    try:
+        assert archive.count() == 0
+    finally:
+        archive.close()
+
+
+def test_index_catches_up_after_a_crash_between_commits(tmp_path, sample_txt):
+    """Rows committed to SQLite but never indexed (the process died in between) are indexed next run."""
+    db = tmp_path / "db"
+    run_ingest(db, sample_txt)
+    with sqlite3.connect(db / DATABASE_FILE) as conn:
+        conn.execute("UPDATE articles SET indexed = 0")
+    archive = open_archive(db)
+    archive.index.delete_all()
+    archive.index.commit()
+    archive.close()
+    summary = run_ingest(db, sample_txt)
+    assert summary.recovered == 1 and summary.unchanged == 1
+    archive = open_archive(db)
+    try:
+        assert archive.pending_index() == 0
+        assert archive.search(parse_query("Clingendael")).total == 1
+    finally:
+        archive.close()
+
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db / DATABASE_FILE}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_input(tmp_path, sample_txt):
+    n = 6000
+    src = write_jsonl_corpus(tmp_path / "big.jsonl", sample_txt, n)
+    db = tmp_path / "db"
+    cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(src), "--db", str(db), "--batch-size", "100"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _count(db) < 1000 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "ingest finished before it could be killed; make the corpus bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = _count(db)
+    assert 0 < killed_at < n
+
+    done = subprocess.run([*cmd, "--json"], capture_output=True, text=True, check=True)
+    summary = json.loads(done.stdout)
+    assert summary["added"] + summary["unchanged"] == n
+    assert summary["added"] == n - killed_at
+    assert summary["rejected"] == 0
+
+    with sqlite3.connect(db / DATABASE_FILE) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT identity) FROM articles").fetchone() == (n, n)
+        ids = {row[0] for row in conn.execute("SELECT source_id FROM articles")}
+    assert ids == {str(100000 + i) for i in range(n)}
+    archive = open_archive(db)
+    try:
+        assert archive.pending_index() == 0
+        assert archive.search(parse_query("*")).total == n
+        assert archive.search(parse_query("Clingendael")).total == n
+    finally:
+        archive.close()
