@@ -1,0 +1,196 @@
+"""Train duiding's Dutch NER pipeline with spaCy.
+
+    python -m duiding.nlp.train ner [--output DIR] [--max-steps N] [--extra europeana,wikiann]
+
+1. converts CoNLL-2002 ``ned.train`` (and any ``--extra`` corpora) to ``DIR/corpus/train/*.spacy``
+   and ``ned.testa`` to ``DIR/corpus/dev.spacy`` (kept between runs while the inputs are unchanged);
+2. trains ``configs/ner.cfg`` with ``spacy.cli.train.train`` into ``DIR/model-best`` and
+   ``DIR/model-last`` (spaCy picks model-best on testa's entity F1);
+3. scores model-best on ``ned.testa`` with :func:`duiding.nlp.evaluate.evaluate_ner` and prints it.
+
+``ned.testb`` is never touched here: it is for the final figure only.
+Load the result with ``duiding.nlp.load(DIR / "model-best")`` (or ``import duiding.nlp`` before
+``spacy.load``), since the pipeline names duiding's tokenizer and sentence splitter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from spacy.vocab import Vocab
+
+import duiding.nlp  # noqa: F401  (registers duiding.dutch_tokenizer.v1 and duiding_sentencizer)
+from duiding.nlp import conll
+from duiding.nlp.tokenizer import build_tokenizer
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_CONFIG = REPO_ROOT / "configs" / "ner.cfg"
+EXTRAS = ("europeana", "wikiann")
+CACHE_VERSION = 1
+TRAIN_SENTENCES_PER_DOC = 10
+
+
+def default_data_dir() -> Path:
+    """``$DUIDING_DATA``, else the ``shared/data`` folder next to the repository."""
+    env = os.environ.get("DUIDING_DATA")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+def _sources(data_dir: Path, extras: list[str]) -> dict[str, Path]:
+    src = {
+        "conll2002-train": data_dir / "conll2002-nl" / "ned.train",
+        "dev": data_dir / "conll2002-nl" / "ned.testa",
+    }
+    if "europeana" in extras:
+        src["europeana"] = data_dir / "europeana-newspapers-ner-nl" / "enp_NL.kb.bio"
+    if "wikiann" in extras:
+        src["wikiann-train"] = data_dir / "wikiann-nl" / "train.conllu"
+    missing = [str(p) for p in src.values() if not p.is_file()]
+    if missing:
+        raise FileNotFoundError("training data not found: " + ", ".join(missing))
+    return src
+
+
+def convert_corpora(data_dir: Path, cache_dir: Path, extras: list[str]) -> tuple[Path, Path]:
+    """Write the ``.spacy`` files; returns ``(train_dir, dev_file)``. Reuses them when up to date."""
+    sources = _sources(data_dir, extras)
+    stamp = {
+        "version": CACHE_VERSION,
+        "train_sentences_per_doc": TRAIN_SENTENCES_PER_DOC,
+        "sources": {k: [str(p), p.stat().st_mtime_ns, p.stat().st_size] for k, p in sources.items()},
+    }
+    stamp_path = cache_dir / "stamp.json"
+    train_dir, dev_file = cache_dir / "train", cache_dir / "dev.spacy"
+    if stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp:
+        print(f"corpus: reusing {cache_dir}")
+        return train_dir, dev_file
+    train_dir.mkdir(parents=True, exist_ok=True)
+    for old in train_dir.glob("*.spacy"):
+        old.unlink()
+    vocab = Vocab()
+    stats = {}
+
+    def write(name: str, docs: list, path: Path) -> None:
+        conll.write_docbin(docs, path)
+        stats[name] = {"docs": len(docs), "words": sum(len(d) for d in docs)}
+
+    write(
+        "conll2002-train",
+        conll.to_docs(
+            vocab,
+            conll.read_conll2002(sources["conll2002-train"]),
+            sentences_per_doc=TRAIN_SENTENCES_PER_DOC,
+        ),
+        train_dir / "conll2002-train.spacy",
+    )
+    write("dev", conll.to_docs(vocab, conll.read_conll2002(sources["dev"])), dev_file)
+    if "europeana" in sources:
+        docs = conll.read_europeana(sources["europeana"], tokenizer=build_tokenizer(Vocab()))
+        write("europeana", conll.to_docs(vocab, docs, missing_misc=True), train_dir / "europeana.spacy")
+    if "wikiann-train" in sources:
+        docs = conll.read_wikiann(sources["wikiann-train"], sentences_per_doc=TRAIN_SENTENCES_PER_DOC)
+        write("wikiann-train", conll.to_docs(vocab, docs, missing_misc=True), train_dir / "wikiann.spacy")
+    stamp_path.write_text(json.dumps(stamp, indent=1))
+    for name, s in stats.items():
+        print(f"corpus: {name}: {s['docs']} docs, {s['words']} words")
+    return train_dir, dev_file
+
+
+def _parse_value(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def train_ner(
+    output: Path,
+    *,
+    config: Path = DEFAULT_CONFIG,
+    data_dir: Path | None = None,
+    extras: list[str] | None = None,
+    max_steps: int | None = None,
+    eval_frequency: int | None = None,
+    overrides: dict[str, object] | None = None,
+    evaluate: bool = True,
+) -> Path:
+    """Convert, train and (optionally) score on testa; returns the ``model-best`` directory."""
+    from spacy.cli.train import train as spacy_train
+
+    data_dir = data_dir or default_data_dir()
+    extras = extras or []
+    output = Path(output)
+    train_dir, dev_file = convert_corpora(data_dir, output / "corpus", extras)
+    ov: dict[str, object] = {"paths.train": str(train_dir), "paths.dev": str(dev_file)}
+    if max_steps is not None:
+        ov["training.max_steps"] = max_steps
+        if eval_frequency is None:
+            eval_frequency = max(1, min(500, max_steps // 2))
+    if eval_frequency is not None:
+        ov["training.eval_frequency"] = eval_frequency
+    ov.update(overrides or {})
+    start = time.perf_counter()
+    spacy_train(config, output, overrides=ov)
+    seconds = time.perf_counter() - start
+    best = output / "model-best"
+    print(f"\ntraining took {seconds:.1f} s; best model: {best}")
+    if evaluate:
+        from duiding.nlp import load
+        from duiding.nlp.evaluate import evaluate_ner
+
+        result = evaluate_ner(data_dir / "conll2002-nl" / "ned.testa", load(best))
+        (output / "testa-scores.json").write_text(json.dumps(result, indent=2))
+        per = ", ".join(f"{k} {v['f1']:.3f}" for k, v in result["per_label"].items())
+        print(
+            f"testa: P {result['precision']:.3f} R {result['recall']:.3f} F1 {result['f1']:.3f} "
+            f"({per}); {result['words_per_second']:.0f} words/s"
+        )
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m duiding.nlp.train", description=__doc__.split("\n")[0])
+    ap.add_argument("task", choices=["ner"])
+    ap.add_argument("--output", type=Path, default=Path("training/ner"), help="default: training/ner")
+    ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    ap.add_argument("--data", type=Path, default=None, help="the shared/data folder")
+    ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--eval-frequency", type=int, default=None)
+    ap.add_argument("--extra", default="", help=f"comma-separated extra training corpora: {','.join(EXTRAS)}")
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable"
+    )
+    ap.add_argument("--no-eval", action="store_true", help="skip scoring model-best on testa")
+    args = ap.parse_args(argv)
+    extras = [e.strip() for e in args.extra.split(",") if e.strip()]
+    unknown = sorted(set(extras) - set(EXTRAS))
+    if unknown:
+        ap.error(f"unknown --extra corpus: {', '.join(unknown)} (known: {', '.join(EXTRAS)})")
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--set expects KEY=VALUE, got {item!r}")
+        overrides[key] = _parse_value(value)
+    if not args.config.is_file():
+        ap.error(f"config not found: {args.config}")
+    train_ner(
+        args.output,
+        config=args.config,
+        data_dir=args.data,
+        extras=extras,
+        max_steps=args.max_steps,
+        eval_frequency=args.eval_frequency,
+        overrides=overrides,
+        evaluate=not args.no_eval,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
