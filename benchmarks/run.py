@@ -7,11 +7,14 @@ Corpora:
   (1,438 records, of which those with an empty title or body are rejected).
 - ``N`` (e.g. 100000): N articles built from the usable DpgMedia2019 articles (reserved ids left out):
   article i takes source article i mod M, rotates its sentences by i // M (so no two texts are equal
-  and each is real Dutch text), gets its own id and URL, and a date spread over 2019-2023.
+  and each is real Dutch text), gets its own id and a date spread over 2019-2023.
 
 Each ingest runs ``duiding ingest`` in a fresh data directory as a child process; its peak RSS comes
-from the kernel's rusage for that child. Search latency is measured in-process over QUERIES, each run
-REPEAT times after one warm-up, snippets included, and reported as p50/p99 over all runs.
+from the kernel's rusage for that child. Peak RSS counts the index files tantivy maps into memory while
+it merges segments (page cache the kernel can drop), so the peak of the process's anonymous memory
+(``RssAnon`` in /proc/PID/status, sampled every 0.1 s) is reported beside it: that is the heap.
+Search latency is measured in-process over QUERIES, each run REPEAT times after one warm-up, snippets
+included, and reported as p50/p99 over all runs.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,8 +99,25 @@ def run_ingest(corpus: Path, db: Path) -> dict[str, float]:
     cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(corpus), "--db", str(db), "--json"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak_anon_kb = 0
+
+    def sample() -> None:
+        nonlocal peak_anon_kb
+        status_file = Path(f"/proc/{proc.pid}/status")
+        while proc.returncode is None:
+            try:
+                for line in status_file.read_text().splitlines():
+                    if line.startswith("RssAnon:"):
+                        peak_anon_kb = max(peak_anon_kb, int(line.split()[1]))
+            except OSError:
+                return
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     stdout = proc.stdout.read() if proc.stdout else ""
     _, status, rusage = os.wait4(proc.pid, 0)
+    proc.returncode = status
     seconds = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"ingest of {corpus} failed with status {status}")
@@ -109,6 +130,7 @@ def run_ingest(corpus: Path, db: Path) -> dict[str, float]:
         "articles_per_second": round(stored / seconds, 1),
         "mb_per_second": round(corpus.stat().st_size / 1e6 / seconds, 2),
         "peak_rss_mb": round(rusage.ru_maxrss / 1024, 1),
+        "peak_anon_mb": round(peak_anon_kb / 1024, 1),
         "db_size_mb": round(sum(f.stat().st_size for f in db.rglob("*") if f.is_file()) / 1e6, 1),
     }
 
