@@ -6,8 +6,8 @@ Corpora:
 - ``dpg``: ../shared/data/dpgmedia2019-nl-news/dpgMedia2019-articles-byarticle-all.jsonl as it is
   (1,438 records, of which those with an empty title or body are rejected).
 - ``N`` (e.g. 100000): N articles built from the usable DpgMedia2019 articles (reserved ids left out):
-  article i takes source article i mod M, rotates its sentences by i // M (so no two texts are equal
-  and each is real Dutch text), gets its own id and a date spread over 2019-2023.
+  article i takes source article i mod M, rotates its sentences by i // M (modulo its sentence count;
+  each text is real Dutch), gets its own id and a date spread over 2019-2023.
 
 Each ingest runs ``duiding ingest`` in a fresh data directory as a child process; its peak RSS comes
 from the kernel's rusage for that child. Peak RSS counts the index files tantivy maps into memory while
