@@ -123,7 +123,7 @@ def test_malformed_query_is_one_line_not_a_traceback(runner, sample_db):
 
 def test_reindex_rebuilds_from_the_database(runner, sample_db):
     result = invoke(runner, "reindex", "--db", sample_db)
-    assert result.exit_code == 0 and "indexed 1 articles" in result.stdout
+    assert result.exit_code == 0 and "indexed 1 article " in result.stdout
     assert (
         json.loads(invoke(runner, "search", "Clingendael", "--db", sample_db, "--json").stdout)["total"] == 1
     )

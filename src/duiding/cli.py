@@ -47,6 +47,10 @@ db_option = click.option(
 )
 
 
+def articles(n: int) -> str:
+    return f"{n:,} article" + ("" if n == 1 else "s")
+
+
 def fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}")
     sys.exit(code)
@@ -177,7 +181,7 @@ def ingest(
                 progress.update(task, articles=stored, rate=stored / elapsed)
 
             def on_recovered(n: int) -> None:
-                progress.console.print(f"indexed {n:,} articles left over by an interrupted run")
+                progress.console.print(f"indexed {articles(n)} left over by an interrupted run")
 
             summary = run_ingest(
                 archive,
@@ -219,7 +223,7 @@ def reindex(db: str) -> None:
         ) as progress:
             task = progress.add_task("reindex", total=total)
             n = archive.reindex(lambda k: progress.advance(task, k))
-        out.print(f"indexed {n:,} articles → {escape(archive.location)}")
+        out.print(f"indexed {articles(n)} → {escape(archive.location)}")
 
 
 # -- search and show ---------------------------------------------------------------------------------
@@ -271,14 +275,14 @@ def search(query: str, db: str, limit: int, offset: int, as_json: bool) -> None:
         pending = archive.pending_index()
     if pending:
         err.print(
-            f"[yellow]note:[/] {pending:,} stored articles are not in the index yet; run duiding reindex"
+            f"[yellow]note:[/] {articles(pending)} in the store are not in the index yet; run duiding reindex"
         )
     if as_json:
         out.print_json(data=_results_json(results))
         return
     shown_to = offset + len(results.hits)
     out.print(
-        f"[bold]{results.total:,}[/] articles match"
+        f"[bold]{articles(results.total)}[/] {'matches' if results.total == 1 else 'match'}"
         + (f" (showing {offset + 1}–{shown_to})" if results.hits else "")
     )
     for rank, hit in enumerate(results.hits, start=offset + 1):
