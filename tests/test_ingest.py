@@ -176,3 +176,17 @@ def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_input(tmp_path, sample_t
         assert archive.search(parse_query("Clingendael")).total == n
     finally:
         archive.close()
+
+
+def test_opening_a_new_archive_while_its_first_batch_is_written_keeps_the_index(tmp_path, sample_txt):
+    db = tmp_path / "db"
+    writer = open_archive(db)
+    try:
+        writer.index.add(1, sample_article(sample_txt))  # first batch in flight, not committed yet
+        reader = open_archive(db)  # e.g. `duiding search` meanwhile
+        assert not reader.index.needs_rebuild
+        reader.close()
+        writer.index.commit()
+        assert writer.index.num_docs() == 1
+    finally:
+        writer.close()

@@ -19,7 +19,7 @@ from typing import IO
 from duiding.ingest.errors import Reject
 from duiding.ingest.readers import read_articles
 from duiding.model import Article
-from duiding.store.base import Archive, Outcome
+from duiding.store.base import Archive
 
 DEFAULT_BATCH = 500
 
@@ -114,6 +114,12 @@ def ingest(
             paths, fmt=opts.fmt, mapping=opts.mapping, encoding=opts.encoding, on_bytes=progress
         )
 
+    def reject(record: Reject) -> None:
+        summary.rejected += 1
+        report.write(record)
+        if on_reject:
+            on_reject(record)
+
     try:
         # A previous run that was killed between its store and index commits left work behind.
         summary.recovered = archive.sync_index(on_recovered)
@@ -121,10 +127,7 @@ def ingest(
         if opts.strict:
             for record in records(None):
                 if isinstance(record, Reject):
-                    summary.rejected += 1
-                    report.write(record)
-                    if on_reject:
-                        on_reject(record)
+                    reject(record)
             if summary.rejected:
                 summary.stored = False
                 return summary
@@ -133,22 +136,15 @@ def ingest(
 
         def flush() -> None:
             for outcome in archive.upsert(batch):
-                if outcome is Outcome.ADDED:
-                    summary.added += 1
-                elif outcome is Outcome.UPDATED:
-                    summary.updated += 1
-                else:
-                    summary.unchanged += 1
+                # IngestSummary has one counter per Outcome, named by its value.
+                setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
             if on_stored:
                 on_stored(len(batch))
             batch.clear()
 
         for record in records(on_bytes):
             if isinstance(record, Reject):
-                summary.rejected += 1
-                report.write(record)
-                if on_reject:
-                    on_reject(record)
+                reject(record)
                 continue
             batch.append(record)
             if len(batch) >= opts.batch_size:

@@ -357,7 +357,6 @@ class SearchIndex:
         self._analyzers = _analyzers()
         self._writer: tantivy.IndexWriter | None = None
         self._dirty = False
-        self._version_written = False
         self._index = self._open()
         self.schema = self._index.schema
         for name, analyzer in self._analyzers.items():
@@ -381,7 +380,6 @@ class SearchIndex:
         if self._stored_version() == SCHEMA_VERSION and tantivy.Index.exists(str(self.path)):
             try:
                 index = tantivy.Index.open(str(self.path))
-                self._version_written = True
                 return index
             except (ValueError, OSError):
                 pass  # unreadable: recreate below
@@ -399,15 +397,14 @@ class SearchIndex:
             if isinstance(name, str) and "/" not in name and name not in ("", ".", ".."):
                 (self.path / name).unlink(missing_ok=True)
         self.needs_rebuild = True
-        self._version_written = False
-        return tantivy.Index(_schema(), path=str(self.path), reuse=False)
-
-    def _write_version(self) -> None:
-        # Written at the first commit, so an index recreated but never filled still reads as stale.
+        index = tantivy.Index(_schema(), path=str(self.path), reuse=False)
+        # Written at once, so that another process opening the archive meanwhile (a search during the
+        # first ingest) opens this index instead of recreating it under the writer. Which documents it
+        # lacks is the caller's to track: the embedded store marks every row unindexed on needs_rebuild.
         tmp = self._version_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8")
         os.replace(tmp, self._version_path)
-        self._version_written = True
+        return index
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -463,8 +460,6 @@ class SearchIndex:
         if self._writer is not None and self._dirty:
             self._writer.commit()
             self._dirty = False
-        if not self._version_written:
-            self._write_version()
         self.reload()
 
     def reload(self) -> None:
