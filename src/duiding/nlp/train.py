@@ -30,7 +30,7 @@ from duiding.nlp.tokenizer import build_tokenizer
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "ner.cfg"
-EXTRAS = ("europeana", "wikiann")
+EXTRAS = ("europeana", "wikiann", "wikineural")
 CACHE_VERSION = 1
 TRAIN_SENTENCES_PER_DOC = 10
 
@@ -50,6 +50,10 @@ def _sources(data_dir: Path, extras: list[str]) -> dict[str, Path]:
         src["europeana"] = data_dir / "europeana-newspapers-ner-nl" / "enp_NL.kb.bio"
     if "wikiann" in extras:
         src["wikiann-train"] = data_dir / "wikiann-nl" / "train.conllu"
+    if "wikineural" in extras:
+        # Only val and test are staged (train is missing); both are silver, so both can train.
+        src["wikineural-val"] = data_dir / "wikineural-nl" / "val.conllu"
+        src["wikineural-test"] = data_dir / "wikineural-nl" / "test.conllu"
     missing = [str(p) for p in src.values() if not p.is_file()]
     if missing:
         raise FileNotFoundError("training data not found: " + ", ".join(missing))
@@ -95,6 +99,13 @@ def convert_corpora(data_dir: Path, cache_dir: Path, extras: list[str]) -> tuple
     if "wikiann-train" in sources:
         docs = conll.read_wikiann(sources["wikiann-train"], sentences_per_doc=TRAIN_SENTENCES_PER_DOC)
         write("wikiann-train", conll.to_docs(vocab, docs, missing_misc=True), train_dir / "wikiann.spacy")
+    for part in ("val", "test"):
+        if f"wikineural-{part}" in sources:
+            # Same layout as WikiANN, but with all four labels: MISC is annotated, not missing.
+            docs = conll.read_wikiann(
+                sources[f"wikineural-{part}"], sentences_per_doc=TRAIN_SENTENCES_PER_DOC
+            )
+            write(f"wikineural-{part}", conll.to_docs(vocab, docs), train_dir / f"wikineural-{part}.spacy")
     stamp_path.write_text(json.dumps(stamp, indent=1))
     for name, s in stats.items():
         print(f"corpus: {name}: {s['docs']} docs, {s['words']} words")
