@@ -176,6 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable"
     )
+    ap.add_argument(
+        "--vectors",
+        type=Path,
+        nargs="?",
+        const=Path("training/vectors"),
+        default=None,
+        metavar="DIR",
+        help="use static floret vectors trained here (python -m duiding.nlp.vectors), training them into "
+        "DIR first when DIR/model is missing (default DIR: training/vectors)",
+    )
     ap.add_argument("--no-eval", action="store_true", help="skip scoring model-best on testa")
     args = ap.parse_args(argv)
     extras = [e.strip() for e in args.extra.split(",") if e.strip()]
@@ -190,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         overrides[key] = _parse_value(value)
     if not args.config.is_file():
         ap.error(f"config not found: {args.config}")
+    if args.vectors is not None:
+        from duiding.nlp import vectors
+
+        pipeline = args.vectors / "model"
+        if not (pipeline / "config.cfg").is_file():
+            vectors.train(args.data or default_data_dir(), args.vectors)
+        overrides.setdefault("initialize.vectors", str(pipeline))
+        overrides.setdefault("components.tok2vec.model.embed.include_static_vectors", True)
     train_ner(
         args.output,
         config=args.config,
