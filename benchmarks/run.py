@@ -96,7 +96,7 @@ def build_corpus(n: int, path: Path) -> Path:
 
 def run_ingest(corpus: Path, db: Path) -> dict[str, float]:
     shutil.rmtree(db, ignore_errors=True)
-    cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(corpus), "--db", str(db), "--json"]
+    cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(corpus), "--db", str(db), "--json", "--no-nlp"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak_anon_kb = 0

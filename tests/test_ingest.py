@@ -21,6 +21,7 @@ from duiding.store.embedded import DATABASE_FILE
 
 
 def run_ingest(db: Path, *paths: Path, **opts):
+    opts.setdefault("nlp", False)  # these tests are about storage; tests/test_nlp_ingest.py runs the NLP
     archive = open_archive(db)
     try:
         return ingest(archive, list(paths), db / "rejects" / "r.jsonl", IngestOptions(**opts))
@@ -149,6 +150,7 @@ def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_input(tmp_path, sample_t
     src = write_jsonl_corpus(tmp_path / "big.jsonl", sample_txt, n)
     db = tmp_path / "db"
     cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(src), "--db", str(db), "--batch-size", "100"]
+    cmd.append("--no-nlp")  # storage is under test; NLP would only slow the run down
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while _count(db) < 1000 and proc.poll() is None and time.monotonic() < deadline:

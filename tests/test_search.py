@@ -504,5 +504,8 @@ def test_parsed_query_is_explicit() -> None:
     assert parsed.text == "Poetin Loekasjenko title:(Kyiv OR Belarus)"
     assert str(parsed) == "Poetin AND Loekasjenko AND title:(Kyiv OR Belarus)"
     assert set(FIELDS) == {"title", "text", "outlet", "category", "program", "id", "language", "url"} | {
-        "published"
+        "published",
+        "person",
+        "org",
+        "location",
     }

@@ -28,6 +28,7 @@ from rich.text import Text
 from duiding import __version__
 from duiding.ingest.errors import Reject
 from duiding.model import Article
+from duiding.nlp import ModelMissing
 from duiding.search.index import IndexLockedError
 from duiding.search.query import QuerySyntaxError, caret, parse_query
 from duiding.store import DEFAULT_DB, Archive, SearchResults, StoreError, open_archive
@@ -126,6 +127,7 @@ def _progress() -> Progress:
     help="Where to write the rejects report (default: DIR/rejects/ingest-TIME.jsonl).",
 )
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--no-nlp", is_flag=True, help="Store and index only; skip named-entity recognition.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest(
     paths: tuple[Path, ...],
@@ -136,6 +138,7 @@ def ingest(
     strict: bool,
     rejects_file: Path | None,
     batch_size: int,
+    no_nlp: bool,
     as_json: bool,
 ) -> None:
     """Read articles from PATHS into the archive.
@@ -143,7 +146,8 @@ def ingest(
     PATHS are archive text files (title, timestamp, URL, body, labels), JSONL or CSV files, folders of
     them, or .zip/.tar.gz archives. Ingest is idempotent: the same article again (same canonical URL,
     else source id, else content) is left alone, a changed one is updated. Bad records are reported as
-    FILE:LINE: PROBLEM, written to a rejects report, and the rest goes on.
+    FILE:LINE: PROBLEM, written to a rejects report, and the rest goes on. New and changed articles
+    go through the Dutch NLP (named entities) unless --no-nlp.
     """
     import codecs
 
@@ -156,7 +160,9 @@ def ingest(
         columns = parse_mapping(mapping)
     except (LookupError, ValueError) as e:
         fail(str(e))
-    options = IngestOptions(fmt=fmt, mapping=columns, encoding=encoding, strict=strict, batch_size=batch_size)
+    options = IngestOptions(
+        fmt=fmt, mapping=columns, encoding=encoding, strict=strict, batch_size=batch_size, nlp=not no_nlp
+    )
 
     with opened(db) as archive:
         rejects_path = rejects_file or default_rejects_path(Path(archive.location) / "rejects")
@@ -183,16 +189,19 @@ def ingest(
             def on_recovered(n: int) -> None:
                 progress.console.print(f"indexed {articles(n)} left over by an interrupted run")
 
-            summary = run_ingest(
-                archive,
-                paths,
-                rejects_path,
-                options,
-                on_reject=on_reject,
-                on_bytes=on_bytes,
-                on_stored=on_stored,
-                on_recovered=on_recovered,
-            )
+            try:
+                summary = run_ingest(
+                    archive,
+                    paths,
+                    rejects_path,
+                    options,
+                    on_reject=on_reject,
+                    on_bytes=on_bytes,
+                    on_stored=on_stored,
+                    on_recovered=on_recovered,
+                )
+            except ModelMissing as e:
+                fail(f"{e}; or ingest with --no-nlp")
         if as_json:
             out.print_json(data=summary.to_dict())
         else:
@@ -354,6 +363,126 @@ def info(db: str, as_json: bool) -> None:
     else:
         for k, v in data.items():
             out.print(f"[dim]{k:>14}[/]  {v}")
+
+
+# -- entities and evaluation --------------------------------------------------------------------------
+
+
+def _read_jsonl_articles(path: Path) -> Iterator[tuple[int, int, dict[str, Any] | str]]:
+    """``(line, bytes, record)`` per line of an articles JSONL file; a bad line has its problem as record.
+
+    Not the ingest readers: these commands take ``text`` exactly as given (offsets refer to it) and
+    need nothing but ``text``. A blank line gives an empty problem and is skipped.
+    """
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                yield lineno, len(raw), ""
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                yield lineno, len(raw), f"not a JSON object: {e}"
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                yield lineno, len(raw), "expected an object with a string 'text'"
+                continue
+            yield lineno, len(raw), record
+
+
+@main.command()
+@click.argument("source", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write JSONL here.")
+@db_option
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, None), help="With --db.")
+@click.option("--label", type=click.Choice(["PER", "ORG", "LOC", "MISC"]), help="Only this label (--db).")
+@click.option("--json", "as_json", is_flag=True, help="Print the archive's entities as JSON (--db).")
+def entities(
+    source: Path | None, output: Path | None, db: str, top: int, label: str | None, as_json: bool
+) -> None:
+    """Named entities: of the articles in SOURCE (JSONL), or the archive's most mentioned ones.
+
+    \b
+    With SOURCE, reads articles {"id", "title"?, "text"} and writes one line per article:
+    {"id", "entities": [{"start", "end", "text", "label", "entity_id", "canonical"}]},
+    offsets into "text" exactly as given. Without SOURCE, lists the archive's entities by mentions.
+    """
+    if source is None:
+        with opened(db) as archive:
+            found = archive.entities(limit=top, label=label)
+        if as_json:
+            out.print_json(data=[e.model_dump() for e in found])
+            return
+        for e in found:
+            aliases = ", ".join(e.aliases[:6]) + (" …" if len(e.aliases) > 6 else "")
+            out.print(
+                f"{e.mention_count:>7,}  [bold]{escape(e.canonical)}[/] [dim]{e.label} {e.id}[/]"
+                + (f"  [dim]({escape(aliases)})[/]" if aliases else "")
+            )
+        return
+
+    from duiding.nlp.entities import extract, load_model
+
+    try:
+        nlp = load_model()
+    except ModelMissing as e:
+        fail(str(e))
+    fields = {"start", "end", "text", "label", "entity_id", "canonical"}
+    sink = output.open("w", encoding="utf-8") if output else sys.stdout
+    bad = 0
+    try:
+        with Progress(
+            TextColumn("[bold]entities"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err
+        ) as progress:
+            task = progress.add_task("entities", total=source.stat().st_size)
+            for lineno, size, record in _read_jsonl_articles(source):
+                progress.advance(task, size)
+                if record == "":
+                    continue
+                if isinstance(record, str):
+                    bad += 1
+                    progress.console.print(f"[yellow]reject[/] {escape(f'{source}:{lineno}: {record}')}")
+                    continue
+                (mentions,) = extract([record["text"]], nlp)
+                line = {"id": record.get("id"), "entities": [m.model_dump(include=fields) for m in mentions]}
+                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            sink.close()
+    if bad:
+        fail(f"{bad} unreadable line(s) in {source}", code=1)
+
+
+@main.group(name="eval")
+def eval_() -> None:
+    """Score duiding's NLP against gold annotations."""
+
+
+@eval_.command(name="ner")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--model", type=click.Path(exists=True, file_okay=False), help="Another trained model.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_ner(gold: Path, model: str | None, as_json: bool) -> None:
+    """Precision, recall and F1 (overall and per label) and words/s on CoNLL-format GOLD."""
+    from duiding.nlp.entities import load_model
+    from duiding.nlp.evaluate import evaluate_ner
+
+    try:
+        nlp = load_model(model)
+    except ModelMissing as e:
+        fail(str(e))
+    with err.status(f"running the NER model over {gold.name}"):
+        result = evaluate_ner(gold, nlp)
+    if as_json:
+        keys = ("precision", "recall", "f1", "per_label", "words_per_second")
+        out.print_json(data={k: result[k] for k in keys})
+        return
+    out.print(f"{'':<8}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    rows = [*result["per_label"].items(), ("overall", {**result, "support": None})]
+    for name, row in rows:
+        support = f"{row['support']:>10,}" if row["support"] is not None else ""
+        out.print(f"{name:<8}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{support}")
+    out.print(f"{result['words']:,} words, {result['words_per_second']:,.0f} words/s")
 
 
 @main.command()

@@ -8,6 +8,8 @@ Annotations (:class:`EntityMention`, :class:`Quote`) are spans with character of
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
@@ -17,6 +19,7 @@ from duiding import urls
 
 EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
 QuoteType = Literal["direct", "indirect", "mixed"]
+ENTITY_LABELS = ("PER", "ORG", "LOC", "MISC")
 
 
 class Span(BaseModel):
@@ -58,6 +61,32 @@ class Entity(BaseModel):
     canonical: str
     aliases: list[str] = Field(default_factory=list)
     mention_count: int = Field(default=0, ge=0)
+
+    @classmethod
+    def from_mentions(cls, entity_id: str, counts: Iterable[tuple[str, str, str, int]]) -> Entity:
+        """The record of one entity from ``(label, canonical, surface, count)`` over its mentions.
+
+        The canonical name is the spelling most mentions were normalised to (ties: the longest); the
+        label is the one the id was made with (``loc-…``: a country's adjectives are MISC mentions of the
+        LOC entity), else that of most mentions; aliases are every other spelling seen.
+        """
+        by_canonical: Counter[str] = Counter()
+        by_label: Counter[str] = Counter()
+        spellings: set[str] = set()
+        for label, canonical, surface, n in counts:
+            by_canonical[canonical] += n
+            by_label[label] += n
+            spellings.update((canonical, surface))
+        canonical = max(by_canonical, key=lambda c: (by_canonical[c], len(c), c))
+        prefix = entity_id.split("-", 1)[0].upper()
+        label = prefix if prefix in ENTITY_LABELS else by_label.most_common(1)[0][0]
+        return cls(
+            id=entity_id,
+            label=label,
+            canonical=canonical,
+            aliases=sorted(spellings - {canonical}),
+            mention_count=sum(by_canonical.values()),
+        )
 
 
 class Quote(Span):

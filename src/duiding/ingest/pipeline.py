@@ -87,6 +87,15 @@ class IngestOptions:
     encoding: str = "utf-8"
     strict: bool = False
     batch_size: int = DEFAULT_BATCH
+    nlp: bool = True  # run the Dutch NLP (entities) on new and changed articles
+
+
+def _annotator() -> Callable[[list[Article]], None]:
+    """The NLP run on each batch before it is stored (loaded here so --no-nlp never imports spaCy)."""
+    from duiding.nlp.entities import annotate, load_model
+
+    nlp = load_model()
+    return lambda articles: annotate(articles, nlp)
 
 
 def ingest(
@@ -134,7 +143,12 @@ def ingest(
 
         batch: list[Article] = []
 
+        annotate = _annotator() if opts.nlp else None
+
         def flush() -> None:
+            if annotate:
+                # Only what is new or changed: re-ingesting an archive does not redo its NLP.
+                annotate([a for a, changed in zip(batch, archive.changed(batch), strict=True) if changed])
             for outcome in archive.upsert(batch):
                 # IngestSummary has one counter per Outcome, named by its value.
                 setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)

@@ -39,8 +39,10 @@ from luqum.tree import (
 )
 
 from duiding.model import Article
+from duiding.nlp.normalize import name_search_text
 from duiding.search.query import (
     DEFAULT_FIELDS,
+    ENTITY_FIELDS,
     FIELDS,
     DateRange,
     ParsedQuery,
@@ -54,7 +56,7 @@ from duiding.search.query import (
 __all__ = ["SCHEMA_VERSION", "SearchIndex", "local_day"]
 
 #: Bump when fields or analyzers change: existing indexes are then recreated and rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: person, org, location
 VERSION_FILE = "duiding-index.json"
 
 WRITER_HEAP = 128_000_000
@@ -66,6 +68,7 @@ NL = "duiding_nl"  # simple → remove_long(40) → lowercase → ascii_fold →
 NL_EXACT = "duiding_nl_exact"  # the same without stemming: wildcards match whole words
 KEYWORD = "duiding_keyword"  # the whole value, lowercased and ascii-folded
 URL = "duiding_url"  # the URL's words, lowercased
+NAME = "duiding_name"  # entity names, already normalised to their search key's words in Python
 
 # Unfielded terms search these fields; a title hit counts double.
 DEFAULT_BOOSTS = [(name, TITLE_BOOST if name == "title" else 1.0) for name in DEFAULT_FIELDS]
@@ -92,6 +95,7 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
         NL_EXACT: build(tantivy.Tokenizer.simple(), tantivy.Filter.remove_long(40), lower(), fold()),
         KEYWORD: build(tantivy.Tokenizer.raw(), lower(), fold()),
         URL: build(tantivy.Tokenizer.simple(), lower()),
+        NAME: build(tantivy.Tokenizer.whitespace()),
     }
 
 
@@ -105,9 +109,28 @@ def _schema() -> tantivy.Schema:
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, tokenizer_name=KEYWORD, index_option="freq")
     sb.add_text_field("url", tokenizer_name=URL)
+    for name in ENTITY_FIELDS:
+        sb.add_text_field(name, tokenizer_name=NAME)
     sb.add_date_field("published", indexed=True, fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)
     return sb.build()
+
+
+def _entity_values(article: Article) -> dict[str, list[str]]:
+    """The search text of each entity field: every distinct canonical name, normalised.
+
+    A country's adjectives (``Belarussische``: MISC, linked to the country) count for ``location``.
+    """
+    fields = {label: field for field, label in ENTITY_FIELDS.items()}
+    values: dict[str, dict[str, None]] = {}
+    for m in article.entities:
+        label = "LOC" if m.label == "MISC" and (m.entity_id or "").startswith("loc-") else m.label
+        field = fields.get(label)
+        if field:
+            key = name_search_text(label, m.canonical or m.text)
+            if key:
+                values.setdefault(field, {})[key] = None
+    return {field: list(keys) for field, keys in values.items()}
 
 
 def local_day(published: datetime) -> int:
@@ -228,7 +251,9 @@ class _Translator:
         if kind == "keyword":
             tokens = self.an[KEYWORD].analyze(_keyword_value(text))
             return tantivy.Query.term_query(self.schema, field, tokens[0]) if tokens else None
-        analyzer = self.an[NL if kind == "text" else URL]
+        if kind == "entity":
+            text = name_search_text(ENTITY_FIELDS[field], text)
+        analyzer = self.an[NL if kind == "text" else NAME if kind == "entity" else URL]
         # Keep the analyzer's positions, so a dropped (over-long) word leaves its gap in a phrase.
         tokens = analyzer.pre_tokenize(text).tokens
         if not tokens:
@@ -436,6 +461,9 @@ class SearchIndex:
             value = getattr(article, name)
             if value and value.strip():
                 doc.add_text(name, _keyword_value(value))
+        for field, values in _entity_values(article).items():
+            for value in values:
+                doc.add_text(field, value)
         urls = [u for u in (article.url, article.canonical_url) if u]
         for u in dict.fromkeys(urls):
             doc.add_text("url", u)

@@ -55,6 +55,7 @@ from luqum.utils import UnknownOperationResolver
 
 __all__ = [
     "DEFAULT_FIELDS",
+    "ENTITY_FIELDS",
     "FIELDS",
     "DateRange",
     "ParsedQuery",
@@ -70,7 +71,9 @@ __all__ = [
 
 #: Every field a query may name, and its kind: how a backend matches it.
 #: ``text``: analysed (stemmed) words; ``keyword``: the whole value, case- and accent-insensitive;
-#: ``url``: the URL's words (``url:nieuwsuur``, ``url:"nos.nl"``); ``date``: see :func:`date_range`.
+#: ``url``: the URL's words (``url:nieuwsuur``, ``url:"nos.nl"``); ``date``: see :func:`date_range`;
+#: ``entity``: the canonical names of the article's entities of one kind, compared through the
+#: transliteration-aware key of :mod:`duiding.nlp.normalize` (``person:Putin`` finds Poetin).
 FIELDS: dict[str, str] = {
     "title": "text",
     "text": "text",
@@ -81,7 +84,13 @@ FIELDS: dict[str, str] = {
     "language": "keyword",
     "url": "url",
     "published": "date",
+    "person": "entity",
+    "org": "entity",
+    "location": "entity",
 }
+
+#: The entity label each ``entity`` field holds.
+ENTITY_FIELDS: dict[str, str] = {"person": "PER", "org": "ORG", "location": "LOC"}
 
 #: What an unfielded term searches (a backend weights title above text).
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")

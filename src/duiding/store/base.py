@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from duiding.model import Article
+from duiding.model import Article, Entity
 from duiding.search.query import ParsedQuery
 
 # A progress callback: called with the number of items just done.
@@ -50,6 +50,14 @@ class Archive(Protocol):
 
     def upsert(self, articles: Sequence[Article]) -> list[Outcome]:
         """Store a batch atomically: new articles are added, changed ones updated, the rest left alone."""
+        ...
+
+    def changed(self, articles: Sequence[Article]) -> list[bool]:
+        """For each article: is it new, or different from its stored version (so worth annotating)?"""
+        ...
+
+    def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
+        """The archive's canonical entities, most mentioned first."""
         ...
 
     def get(self, ref: str) -> Article | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from duiding.model import Article
+from duiding.model import Article, Entity
 from duiding.search.index import SearchIndex
 from duiding.search.query import ParsedQuery
 from duiding.store.base import Advance, Outcome, SearchHit, SearchResults, StoreError
@@ -56,6 +56,12 @@ class EmbeddedArchive:
             self.index.commit()
             self.store.mark_indexed(changed)
         return [outcome for outcome, _, _ in results]
+
+    def changed(self, articles: Sequence[Article]) -> list[bool]:
+        return self.store.changed(articles)
+
+    def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
+        return self.store.entities(limit=limit, label=label)
 
     def get(self, ref: str) -> Article | None:
         return self.store.get(ref)

@@ -16,7 +16,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from duiding import urls
-from duiding.model import Article, EntityMention, Quote
+from duiding.model import Article, Entity, EntityMention, Quote
 from duiding.store.base import Outcome, StoreError
 
 # Each migration takes the schema from version i to i + 1. Never edit one that has shipped: add another.
@@ -65,6 +65,7 @@ MIGRATIONS: list[str] = [
         label          TEXT NOT NULL,
         entity_id      TEXT,
         canonical      TEXT,
+        surface        TEXT NOT NULL,                -- the mention's text, for entity aliases
         PRIMARY KEY (article_seq, start, end)
     );
     CREATE INDEX mentions_entity ON mentions(entity_id);
@@ -91,6 +92,11 @@ _ARTICLE_COLUMNS = (
     "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
     "text, content_hash, source_file, source_line"
 )
+
+
+def _marks(values: Sequence[object]) -> str:
+    """``?, ?, ?`` for an ``IN (...)`` list of these values."""
+    return ", ".join("?" for _ in values)
 
 
 def _now() -> str:
@@ -143,17 +149,31 @@ class SqliteStore:
         """Store a batch in one transaction; returns (outcome, seq, stored id) per article."""
         results: list[tuple[Outcome, int, str]] = []
         now = _now()
+        touched: set[str] = set()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for article in articles:
-                results.append(self._upsert_one(article, now))
+                results.append(self._upsert_one(article, now, touched))
+            self._refresh_entities(touched)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         return results
 
-    def _upsert_one(self, a: Article, now: str) -> tuple[Outcome, int, str]:
+    def changed(self, articles: Sequence[Article]) -> list[bool]:
+        """Whether each article is new or differs from its stored version (so it needs processing)."""
+        stored: dict[str, str] = {}
+        identities = [a.identity for a in articles]
+        for i in range(0, len(identities), 500):
+            chunk = identities[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT identity, fingerprint FROM articles WHERE identity IN ({_marks(chunk)})", chunk
+            )
+            stored.update((r["identity"], r["fingerprint"]) for r in rows)
+        return [stored.get(a.identity) != a.fingerprint() for a in articles]
+
+    def _upsert_one(self, a: Article, now: str, touched: set[str]) -> tuple[Outcome, int, str]:
         identity = a.identity
         fingerprint = a.fingerprint()
         row = self.conn.execute(
@@ -184,19 +204,19 @@ class SqliteStore:
                 (article_id, identity, *values.values(), now, now),
             )
             seq = int(cur.lastrowid or 0)
-            self._replace_annotations(seq, a)
+            self._replace_annotations(seq, a, touched)
             return Outcome.ADDED, seq, article_id
         seq, article_id = int(row["seq"]), str(row["id"])
         if row["fingerprint"] == fingerprint:
             if a.entities or a.quotes:
-                self._replace_annotations(seq, a)
+                self._replace_annotations(seq, a, touched)
             return Outcome.UNCHANGED, seq, article_id
         assignments = ", ".join(f"{k} = ?" for k in values)
         self.conn.execute(
             f"UPDATE articles SET {assignments}, updated_at = ?, indexed = 0 WHERE seq = ?",
             (*values.values(), now, seq),
         )
-        self._replace_annotations(seq, a)
+        self._replace_annotations(seq, a, touched)
         return Outcome.UPDATED, seq, article_id
 
     def _free_id(self, wanted: str, identity: str) -> str:
@@ -205,13 +225,21 @@ class SqliteStore:
             return wanted
         return f"{wanted}-{sha256(identity.encode()).hexdigest()[:8]}"
 
-    def _replace_annotations(self, seq: int, a: Article) -> None:
+    def _replace_annotations(self, seq: int, a: Article, touched: set[str]) -> None:
         # An article's annotations describe one version of its text: replace them together.
+        touched.update(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT entity_id FROM mentions WHERE article_seq = ? AND entity_id IS NOT NULL",
+                (seq,),
+            )
+        )
+        touched.update(m.entity_id for m in a.entities if m.entity_id)
         self.conn.execute("DELETE FROM mentions WHERE article_seq = ?", (seq,))
         self.conn.execute("DELETE FROM quotes WHERE article_seq = ?", (seq,))
         self.conn.executemany(
-            "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?)",
-            [(seq, m.start, m.end, m.label, m.entity_id, m.canonical) for m in a.entities],
+            "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(seq, m.start, m.end, m.label, m.entity_id, m.canonical, m.text) for m in a.entities],
         )
         self.conn.executemany(
             "INSERT OR REPLACE INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -232,13 +260,60 @@ class SqliteStore:
             ],
         )
 
+    def _refresh_entities(self, ids: Iterable[str]) -> None:
+        """Recompute the archive-wide records of these entities from their mentions."""
+        for entity_id in ids:
+            rows = self.conn.execute(
+                "SELECT label, canonical, surface, count(*) AS n FROM mentions WHERE entity_id = ? "
+                "GROUP BY label, canonical, surface",
+                (entity_id,),
+            ).fetchall()
+            if not rows:
+                self.conn.execute("DELETE FROM entities WHERE id = ?", (entity_id,))
+                continue
+            record = Entity.from_mentions(
+                entity_id, [(r["label"], r["canonical"] or r["surface"], r["surface"], r["n"]) for r in rows]
+            )
+            self.conn.execute(
+                "INSERT INTO entities (id, label, canonical, aliases, mention_count) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET label = excluded.label, canonical = excluded.canonical, "
+                "aliases = excluded.aliases, mention_count = excluded.mention_count",
+                (
+                    record.id,
+                    record.label,
+                    record.canonical,
+                    json.dumps(record.aliases, ensure_ascii=False),
+                    record.mention_count,
+                ),
+            )
+
+    def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
+        """The archive's entities, most mentioned first."""
+        sql = "SELECT id, label, canonical, aliases, mention_count FROM entities"
+        args: list[object] = []
+        if label:
+            sql += " WHERE label = ?"
+            args.append(label)
+        sql += " ORDER BY mention_count DESC, canonical"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [
+            Entity(
+                id=r["id"],
+                label=r["label"],
+                canonical=r["canonical"],
+                aliases=json.loads(r["aliases"]),
+                mention_count=r["mention_count"],
+            )
+            for r in self.conn.execute(sql, args)
+        ]
+
     def mark_indexed(self, seqs: Iterable[int]) -> None:
         seqs = list(seqs)
         for i in range(0, len(seqs), 500):
             chunk = seqs[i : i + 500]
-            self.conn.execute(
-                f"UPDATE articles SET indexed = 1 WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk
-            )
+            self.conn.execute(f"UPDATE articles SET indexed = 1 WHERE seq IN ({_marks(chunk)})", chunk)
 
     def mark_all_unindexed(self) -> None:
         self.conn.execute("UPDATE articles SET indexed = 0")
@@ -281,7 +356,7 @@ class SqliteStore:
         if not seqs:
             return {}
         rows = self.conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq IN ({', '.join('?' for _ in seqs)})",
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq IN ({_marks(seqs)})",
             list(seqs),
         ).fetchall()
         return {int(r["seq"]): self._article(r, annotations=False) for r in rows}

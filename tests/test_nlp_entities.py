@@ -1,0 +1,112 @@
+"""Named entities end to end: the shipped model on the sample, stored on ingest, searchable, evaluated."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from corpus import sample_article
+from duiding.cli import main
+
+SAMPLE_PER = {
+    "Vladimir Poetin",
+    "Aleksandr Loekasjenko",
+    "Franka Hummels",
+    "Tony van der Togt",
+    "Franak Viacorka",
+}
+SAMPLE_LOC = {"Oekraïne", "Rusland", "Belarus"}
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def sample_jsonl(tmp_path_factory, sample_txt):
+    article = sample_article(sample_txt)
+    path = tmp_path_factory.mktemp("in") / "sample.jsonl"
+    path.write_text(json.dumps({"id": article.id, "title": article.title, "text": article.text}) + "\n")
+    return path, article.text
+
+
+def test_entities_of_the_sample(sample_jsonl, tmp_path):
+    path, text = sample_jsonl
+    out = tmp_path / "out.jsonl"
+    invoke("entities", path, "-o", out)
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["id"] == "nos-2448020"
+    ents = record["entities"]
+    assert ents and all(text[e["start"] : e["end"]] == e["text"] for e in ents)
+    assert set(ents[0]) == {"start", "end", "text", "label", "entity_id", "canonical"}
+    by_label: dict[str, set[str]] = {}
+    for e in ents:
+        by_label.setdefault(e["label"], set()).add(e["canonical"])
+    assert by_label["PER"] >= SAMPLE_PER
+    assert "Instituut Clingendael" in by_label["ORG"]
+    assert by_label["LOC"] >= SAMPLE_LOC
+    # every surname-only mention of Loekasjenko, the misspelt one included, resolves to his full name
+    for e in ents:
+        if e["text"] in ("Loekasjenko", "Loeksjenko", "Loekasjenko's"):
+            assert e["canonical"] == "Aleksandr Loekasjenko", e
+    # one entity id per person
+    ids = {e["entity_id"] for e in ents if e["canonical"] == "Franka Hummels"}
+    assert len(ids) == 1
+
+
+@pytest.fixture(scope="module")
+def nlp_db(tmp_path_factory, sample_txt):
+    db = tmp_path_factory.mktemp("db")
+    invoke("ingest", sample_txt, "--db", db)
+    return db
+
+
+def test_ingest_stores_entities(nlp_db):
+    listed = json.loads(invoke("entities", "--db", nlp_db, "--json", "--top", "50").stdout)
+    canonical = {(e["label"], e["canonical"]): e for e in listed}
+    for name in SAMPLE_PER:
+        assert ("PER", name) in canonical, name
+    loekasjenko = canonical[("PER", "Aleksandr Loekasjenko")]
+    assert loekasjenko["mention_count"] >= 10
+    assert "Loekasjenko" in loekasjenko["aliases"]
+    assert listed == sorted(listed, key=lambda e: -e["mention_count"])
+    shown = json.loads(invoke("show", "nos-2448020", "--db", nlp_db, "--json").stdout)
+    assert any(e["canonical"] == "Tony van der Togt" for e in shown["entities"])
+
+
+def test_reingest_does_not_redo_or_double_entities(nlp_db, sample_txt):
+    before = json.loads(invoke("entities", "--db", nlp_db, "--json", "--top", "100").stdout)
+    invoke("ingest", sample_txt, "--db", nlp_db)
+    after = json.loads(invoke("entities", "--db", nlp_db, "--json", "--top", "100").stdout)
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [
+        ('person:"Vladimir Poetin"', 1),
+        ("person:Putin", 1),  # the international spelling meets the Dutch one
+        ('person:"Vladimir Putin"', 1),
+        ("person:Lukashenko", 1),
+        ('person:"Tony van der Togt"', 1),
+        ('org:"Instituut Clingendael"', 1),
+        ("location:Belarus", 1),
+        ("location:Wit-Rusland", 1),  # another Dutch name of the same country
+        ("person:Rutte", 0),
+        ("location:Frankrijk", 0),
+    ],
+)
+def test_search_by_entity(nlp_db, query, total):
+    assert json.loads(invoke("search", query, "--db", nlp_db, "--json").stdout)["total"] == total
+
+
+def test_eval_ner_on_testa(shared_dir):
+    result = invoke("eval", "ner", shared_dir / "data" / "conll2002-nl" / "ned.testa", "--json")
+    scores = json.loads(result.stdout)
+    assert set(scores) == {"precision", "recall", "f1", "per_label", "words_per_second"}
+    assert set(scores["per_label"]) == {"PER", "ORG", "LOC", "MISC"}
+    assert scores["f1"] > 0.6 and scores["words_per_second"] > 0
