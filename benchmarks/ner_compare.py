@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +26,7 @@ from duiding.nlp.entities import load_model
 from duiding.nlp.evaluate import evaluate_ner, score_spans
 
 ROOT = Path(__file__).resolve().parents[1]
+_IOB = re.compile(r"^(O|[BI]-[A-Z]+)$")
 FROG_LABELS = {"PER": "PER", "LOC": "LOC", "ORG": "ORG", "PRO": "MISC", "EVE": "MISC", "MISC": "MISC"}
 
 
@@ -35,7 +37,7 @@ def frog_scores(gold: Path) -> dict:
         src.write_text("\n".join(" ".join(s.words) for s in sentences) + "\n", encoding="utf-8")
         started = time.perf_counter()
         subprocess.run(
-            ["frog", "-t", str(src), "-n", "--skip=tmacpl", "-o", str(dst), "--nostdout"],
+            ["frog", "-t", str(src), "-n", "--skip=tmacpl", "-o", str(dst)],
             check=True,
             capture_output=True,
         )
@@ -47,7 +49,8 @@ def frog_scores(gold: Path) -> dict:
                 if predicted_sentences[-1]:
                     predicted_sentences.append([])
                 continue
-            tag = cols[6]
+            # The NER column: the first IOB tag after the POS tag (skipped modules leave empty columns).
+            tag = next(c for c in cols[5:] if _IOB.match(c))
             if tag != "O":
                 prefix, _, label = tag.partition("-")
                 tag = f"{prefix}-{FROG_LABELS.get(label, 'MISC')}"

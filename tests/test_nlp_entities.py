@@ -110,3 +110,41 @@ def test_eval_ner_on_testa(shared_dir):
     assert set(scores) == {"precision", "recall", "f1", "per_label", "words_per_second"}
     assert set(scores["per_label"]) == {"PER", "ORG", "LOC", "MISC"}
     assert scores["f1"] > 0.6 and scores["words_per_second"] > 0
+
+
+def _mention(text: str, surface: str, label: str, after: int = 0):
+    from duiding.model import EntityMention
+
+    start = text.index(surface, after)
+    return EntityMention(start=start, end=start + len(surface), text=surface, label=label)
+
+
+def test_refine_applies_the_span_conventions():
+    from duiding.nlp.entities import refine
+
+    text = (
+        "Rusland-deskundige Tony van der Togt van Instituut Clingendael ziet dat Loekasjenko's positie "
+        "verzwakt. Rutte sprak met president Zelensky van Oekraïne over Belarus. Volgens Loekasjenko niet."
+    )
+    refined = refine(
+        text,
+        [
+            _mention(text, "Tony van der Togt van", "PER"),
+            _mention(text, "Instituut Clingendael", "ORG"),
+            _mention(text, "Loekasjenko's", "MISC"),
+            _mention(text, "Zelensky van Oekraïne", "PER"),
+            _mention(text, "Belarus", "PER"),
+            _mention(text, "Loekasjenko", "PER", after=text.index("Volgens")),
+        ],
+    )
+    got = [(m.text, m.label) for m in refined]
+    assert got == [
+        ("Tony van der Togt", "PER"),
+        ("Instituut Clingendael", "ORG"),
+        ("Loekasjenko", "PER"),  # the possessive 's is not part of the name
+        ("Zelensky", "PER"),
+        ("Oekraïne", "LOC"),
+        ("Belarus", "LOC"),
+        ("Loekasjenko", "PER"),
+    ]
+    assert all(text[m.start : m.end] == m.text for m in refined)

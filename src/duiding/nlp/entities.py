@@ -1,7 +1,8 @@
 """Named entities in articles: the shipped NER model, run over text, normalised and linked.
 
-The model lives inside the package (``duiding/nlp/models/ner``, see its MODEL_CARD.md), so a fresh
-install needs nothing else. Mentions carry character offsets into ``Article.text``.
+The model lives inside the package (``duiding/nlp/models/ner``; its card is
+``duiding/nlp/models/MODEL_CARD.md``), so a fresh install needs nothing else. Mentions carry
+character offsets into ``Article.text``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def load_model(path: str | None = None) -> Language:
     if not (where / "config.cfg").is_file():
         raise ModelMissing(
             f"no NER model at {where}: train one with `python -m duiding.nlp.train ner` "
-            "and copy its model-best there (see MODEL_CARD.md)"
+            "and copy its model-best there (see duiding/nlp/models/MODEL_CARD.md)"
         )
     return load(where)
 
@@ -48,6 +49,7 @@ PARTICLES = frozenset(
 )
 _LAST_WORD = re.compile(r"\s+(\S+)$")
 _POSSESSIVE = re.compile(r"['’]s$")
+_OF_COUNTRY = re.compile(r"\s+(?:van|uit)\s+(.+)$")
 
 
 def refine(text: str, mentions: Sequence[EntityMention]) -> list[EntityMention]:
@@ -55,7 +57,8 @@ def refine(text: str, mentions: Sequence[EntityMention]) -> list[EntityMention]:
 
     * a possessive ``'s`` is not part of a name (``Loekasjenko's`` → ``Loekasjenko``, and PER when the
       article names that person elsewhere);
-    * a person's name does not end in a particle (``Tony van der Togt van`` → ``Tony van der Togt``);
+    * a person's name does not end in a particle (``Tony van der Togt van`` → ``Tony van der Togt``)
+      nor in the country they are from (``Zelensky van Oekraïne`` → ``Zelensky``);
     * a country's name is a place, whatever the model thought (``Belarus`` as PER → LOC).
     """
     persons = {m.text for m in mentions if m.label == "PER"}
@@ -68,12 +71,18 @@ def refine(text: str, mentions: Sequence[EntityMention]) -> list[EntityMention]:
             if text[start:end] in persons:
                 label = "PER"
         if label == "PER":
+            # "Zelensky van Oekraïne": a country is where the person is from, not their surname.
+            country = _OF_COUNTRY.search(text[start:end])
+            if country and country.start() > 0 and countries.is_country_name(country.group(1)):
+                c_start, c_end = start + country.start(1), start + country.end(1)
+                refined.append(EntityMention(start=c_start, end=c_end, text=text[c_start:c_end], label="LOC"))
+                end = start + country.start()
             while (last := _LAST_WORD.search(text[start:end])) and last.group(1).lower() in PARTICLES:
                 end = start + last.start()
         if label in ("PER", "ORG") and countries.is_country_name(text[start:end]):
             label = "LOC"
         refined.append(EntityMention(start=start, end=end, text=text[start:end], label=label))
-    return refined
+    return sorted(refined, key=lambda m: m.start)
 
 
 def _mentions(doc) -> list[EntityMention]:
