@@ -491,7 +491,7 @@ def eval_ner(gold: Path, model: str | None, as_json: bool) -> None:
     "--query", "-q", default="Loekasjenko", show_default=True, help="What to search for afterwards."
 )
 def demo(db: str, query: str) -> None:
-    """Ingest the bundled sample article and run a search on it."""
+    """Ingest the bundled sample article, search it and list the entities it found."""
     sample = resources.files("duiding") / "samples" / "nos-2448020.txt"
     with resources.as_file(sample) as path:
         ctx = click.get_current_context()
@@ -499,6 +499,8 @@ def demo(db: str, query: str) -> None:
         ctx.invoke(ingest, paths=(path,), db=db)
     out.rule(f"duiding search {query!r}")
     ctx.invoke(search, query=query, db=db)
+    out.rule("duiding entities --top 10")
+    ctx.invoke(entities, source=None, db=db, top=10)
 
 
 if __name__ == "__main__":  # pragma: no cover
