@@ -76,14 +76,15 @@ def opened(db: str) -> Iterator[Archive]:
 def main() -> None:
     """duiding: who says what in Dutch news.
 
-    Ingest a news archive (archive text files, JSONL, CSV, folders, .zip/.tar.gz), store it in an embedded
-    database with a Dutch full-text index, and search and read it.
+    Ingest a news archive (archive text files, JSONL, CSV, folders, .zip/.tar.gz), find its named entities,
+    store it in an embedded database with a Dutch full-text index, and search and read it.
 
     \b
     Start with:
       duiding ingest ARCHIVE...      read articles into ./duiding-data
       duiding search 'Poetin AND published:[2022-10-01 TO 2022-10-31]'
       duiding show nos-2448020
+      duiding entities --top 20      the archive's most mentioned people, organisations, places
     """
 
 
@@ -351,7 +352,7 @@ def show(ref: str, db: str, as_json: bool) -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True)
 def info(db: str, as_json: bool) -> None:
-    """What the archive holds: articles, index state, schema version."""
+    """What the archive holds: how many articles, and how many the index still lacks."""
     with opened(db) as archive:
         data = {
             "location": archive.location,
