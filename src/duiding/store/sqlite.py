@@ -327,29 +327,24 @@ class SqliteStore:
         return int(self.conn.execute("SELECT count(*) FROM articles WHERE indexed = 0").fetchone()[0])
 
     def iter_unindexed(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
-        """Unindexed rows in seq order, read in chunks so memory stays flat."""
+        """Unindexed rows in seq order, without annotations (the index does not need them)."""
+        return self._paged("indexed = 0 AND ", chunk, annotations=False)
+
+    def iter_articles(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
+        return self._paged("", chunk, annotations=True)
+
+    def _paged(self, condition: str, chunk: int, annotations: bool) -> Iterator[tuple[int, Article]]:
+        """Rows in seq order, read ``chunk`` at a time so memory stays flat; safe to write between chunks."""
         last = 0
         while True:
             rows = self.conn.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE indexed = 0 AND seq > ? ORDER BY seq LIMIT ?",
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE {condition}seq > ? ORDER BY seq LIMIT ?",
                 (last, chunk),
             ).fetchall()
             if not rows:
                 return
             for row in rows:
-                yield int(row["seq"]), self._article(row, annotations=False)
-            last = int(rows[-1]["seq"])
-
-    def iter_articles(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
-        last = 0
-        while True:
-            rows = self.conn.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, chunk)
-            ).fetchall()
-            if not rows:
-                return
-            for row in rows:
-                yield int(row["seq"]), self._article(row)
+                yield int(row["seq"]), self._article(row, annotations=annotations)
             last = int(rows[-1]["seq"])
 
     def by_seqs(self, seqs: Sequence[int]) -> dict[int, Article]:
