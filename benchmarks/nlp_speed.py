@@ -15,20 +15,14 @@ import time
 from pathlib import Path
 
 from duiding.nlp.entities import extract, load_model
+from duiding.nlp.vectors import dpgmedia_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-DPG = SHARED / "data" / "dpgmedia2019-nl-news" / "dpgMedia2019-articles-byarticle-all.jsonl"
 
 
 def texts() -> list[str]:
-    reserved = set((SHARED / "spec" / "reserved-ids.txt").read_text().split())
-    out = []
-    for line in DPG.open(encoding="utf-8"):
-        r = json.loads(line)
-        if str(r["id"]) not in reserved and r["title"].strip() and r["text"].strip():
-            out.append(r["text"])
-    return out
+    return [r["text"] for r in dpgmedia_records(SHARED / "data") if r["title"].strip() and r["text"].strip()]
 
 
 def main() -> None:

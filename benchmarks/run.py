@@ -36,10 +36,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from duiding.nlp.vectors import dpgmedia_records
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DPG = SHARED / "data" / "dpgmedia2019-nl-news" / "dpgMedia2019-articles-byarticle-all.jsonl"
-RESERVED = SHARED / "spec" / "reserved-ids.txt"
 
 QUERIES = [
     "brexit",
@@ -70,14 +71,11 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
 
 def build_corpus(n: int, path: Path) -> Path:
-    reserved = {line.strip() for line in RESERVED.read_text().splitlines() if line.strip().isdigit()}
-    base = []
-    with DPG.open(encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if str(r["id"]) in reserved or not r["title"].strip() or not r["text"].strip():
-                continue
-            base.append((r["title"], SENTENCE_END.split(r["text"])))
+    base = [
+        (r["title"], SENTENCE_END.split(r["text"]))
+        for r in dpgmedia_records(SHARED / "data")
+        if r["title"].strip() and r["text"].strip()
+    ]
     start = datetime(2019, 1, 1, 6, 0, tzinfo=UTC)
     span_minutes = 5 * 365 * 24 * 60
     with path.open("w", encoding="utf-8") as out, Progress(console=console, transient=True) as progress:

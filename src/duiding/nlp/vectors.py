@@ -63,6 +63,22 @@ def _conll2002_sentences(path: Path) -> Iterator[list[str]]:
         yield words
 
 
+def dpgmedia_records(data: Path) -> Iterator[dict]:
+    """The DpgMedia2019 articles we may learn from: every record whose id is not held out.
+
+    The held-out ids (``spec/reserved-ids.txt`` beside ``data``) are for independent evaluation only;
+    everything that reads this corpus for training or benchmarks goes through here.
+    """
+    spec = data.parent / "spec" / "reserved-ids.txt"
+    reserved = {x for x in spec.read_text().split() if x.isdigit()} if spec.exists() else set()
+    dpg = data / "dpgmedia2019-nl-news" / "dpgMedia2019-articles-byarticle-all.jsonl"
+    with dpg.open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if str(record["id"]) not in reserved:
+                yield record
+
+
 def sentences(data: Path) -> Iterator[list[str]]:
     """Every unlabeled sentence we may train vectors on, as words."""
     from spacy.vocab import Vocab
@@ -70,15 +86,7 @@ def sentences(data: Path) -> Iterator[list[str]]:
     from duiding.nlp.tokenizer import build_tokenizer
 
     tokenizer = build_tokenizer(Vocab())
-    spec = data.parent / "spec" / "reserved-ids.txt"
-    reserved = (
-        {x.strip() for x in spec.read_text().split() if x.strip().isdigit()} if spec.exists() else set()
-    )
-    dpg = data / "dpgmedia2019-nl-news" / "dpgMedia2019-articles-byarticle-all.jsonl"
-    for line in dpg.open(encoding="utf-8"):
-        record = json.loads(line)
-        if str(record["id"]) in reserved:
-            continue
+    for record in dpgmedia_records(data):
         for text in (record["title"], record["text"]):
             if text.strip():
                 yield [t.text for t in tokenizer(text) if not t.is_space]
