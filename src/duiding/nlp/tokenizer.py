@@ -173,10 +173,10 @@ def create_dutch_tokenizer() -> Callable[[Language], Tokenizer]:
 _TERMINAL = re.compile(r"^[.!?…]+$")
 _INITIALS = re.compile(r"^(?:[^\W\d_]{1,2}\.)+$")  # J.  J.B.  Th.  A.J.P.
 _NUMBER_DOT = re.compile(r"^\d+[.,\d]*\.$")  # 17.  (list numbering / ordinals)
-_CLOSERS = frozenset(["”", "’", "»", ")", "]", "}"])
+_CLOSERS = frozenset(["”", "’", "»", ")", "]", "}", "''"])  # '' closes a ,,quote'' (AD, regional papers)
 _AMBIGUOUS_QUOTES = frozenset(['"', "'"])
-_OPENERS_OK = frozenset(['"', "'", "“", "„", "‘", "«", "(", "[", "-", "–", "—", "•", "*"])
-_NO_START = frozenset([",", ";", ":", ")", "]", "}", "%", "”", "’", "»"])
+_OPENERS_OK = frozenset(['"', "'", "“", "„", ",,", "‘", "«", "(", "[", "-", "–", "—", "•", "*"])
+_NO_START = frozenset([",", ";", ":", ")", "]", "}", "%", "”", "’", "»", "''"])
 
 
 def _starts_sentence(text: str, strict: bool) -> bool:
