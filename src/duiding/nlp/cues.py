@@ -227,7 +227,16 @@ FINITE = frozenset(
 )  # fmt: skip
 
 # Subjects that are not sources: polls and survey shares ("70 procent vindt ...").
-POLL_WORDS = frozenset({"procent", "%", "peiling", "enquête", "onderzoek", "meerderheid", "minderheid"})
+POLL_WORDS = frozenset(
+    {
+        "procent", "%", "peiling", "peilingen", "enquête", "meerderheid", "minderheid", "poll", "polls",
+        "exitpoll", "exitpolls", "prognose", "prognoses", "tv-prognoses", "regels", "puntensysteem",
+        "systeem", "schatting", "schattingen", "berekening", "berekeningen", "cijfers", "statistieken",
+    }
+)  # fmt: skip
+
+# Verbs of asking: a reported question is not a quote.
+QUESTION = frozenset({"vraagt", "vroeg", "vragen", "vroegen", "gevraagd", "informeert", "informeerde"})
 
 # Nouns of spokespeople: "een woordvoerder van het OM" -> the source is "het OM".
 SPOKES = frozenset(
@@ -249,3 +258,8 @@ TITLE_CUES = frozenset(
         "zogenoemde", "zogenaamde", "zogeheten", "zgn.", "term", "woord", "begrip", "slogan",
     }
 )  # fmt: skip
+
+# Words that show a sentence going on after a medial attribution: ", zegt Jansen, nog …".
+CONTINUERS = frozenset(
+    {"nog", "er", "ook", "niet", "wel", "al", "zeker", "vooral", "dus", "toch", "dat", "het", "een", "de"}
+)

@@ -31,16 +31,16 @@ from dataclasses import dataclass, field
 from duiding.model import EntityMention, Quote
 from duiding.nlp import cues
 
-OPENERS = {
-    '"': '"',
-    "“": "”",
-    "„": '”“"',
-    ",,": "''”\"",  # ,,…'' in AD and the regional papers
-    "«": "»",
-    "‘": "’'",
-    "'": "'’",
-    "‹": "›",
-    "‚": "’‘",
+OPENERS: dict[str, tuple[str, ...]] = {
+    '"': ('"',),
+    "“": ("”",),
+    "„": ("”", "“", '"'),
+    ",,": ("''", "”", '"'),  # ,,…'' in AD and the regional papers
+    "«": ("»",),
+    "‘": ("’", "'"),
+    "'": ("'", "’"),
+    "‹": ("›",),
+    "‚": ("’", "‘"),
 }
 STRAIGHT = {'"', "'"}
 QUOTE_MARKS = frozenset(['"', "“", "”", "„", "«", "»", "‘", "’", "'", "‹", "›", "‚", ",,", "''"])
@@ -495,6 +495,11 @@ def _phrase_end(art: _Article, a: int, limit: int) -> int:
     ``en`` + another phrase, a name after a role (``woordvoerder Jan Jansen``), ``(VVD)``.
     """
     toks = art.toks
+    if a < limit and (
+        toks[a].lower in cues.PHRASE_ENDERS - cues.DETERMINERS
+        or toks[a].lower in cues.NOT_SUBJECT - cues.DETERMINERS
+    ):
+        return a
     k = a
     head = False
     while k < limit and k - a < 14:
@@ -633,6 +638,12 @@ def _inside_quote(art: _Article, pos: int) -> bool:
 # --- cue helpers ------------------------------------------------------------------------------------------
 
 
+def _continues(t: Tok) -> bool:
+    """Does the sentence go on after a medial attribution (``, zegt Jansen, is dat …``)?"""
+    low = t.lower
+    return low in cues.FINITE or low in cues.CONTINUERS or (t.text[:1].islower() and _is_verbish(low))
+
+
 def _is_cue(word: str) -> bool:
     return word in cues.CLAUSE_CUES or word in cues.AFTER_QUOTE or word in cues.SEPARABLE_FORMS
 
@@ -661,9 +672,18 @@ def _after_attribution(art: _Article, k: int, sent_end: int) -> tuple[Source | N
     if not verb.is_word or (verb.text[:1].isupper() and k != art.sents[verb.sent][0]):
         return None
     known = _is_cue(low) or low in cues.NAMING
-    if not known and not _is_verbish(low):
+    if not known and (not _is_verbish(low) or low in cues.FINITE):
         return None
-    src, end = _source_at(art, k + 1, sent_end, verb.start)
+    j = k + 1
+    while j < sent_end and toks[j].lower in ("ook", "nog", "dan", "toen", "later", "nu", "al", "eerder"):
+        j += 1  # "vond ook de Joongang Daily"
+    if low in ("heeft", "hebben", "had", "hadden") and toks[k - 1].lower == "zo":
+        # "…, zo heeft Kamerlid Omtzigt uitgevogeld."
+        src, end = _source_at(art, j, sent_end, verb.start)
+        if src is not None and end < sent_end and toks[end].is_word and toks[end].lower.startswith("ge"):
+            return src, toks[end].lower, end + 1
+        return None
+    src, end = _source_at(art, j, sent_end, verb.start)
     if src is None:
         return None
     if not known and src.entity is None and src.person_key is None:
@@ -700,6 +720,18 @@ def _before_attribution(art: _Article, first: int, k: int) -> tuple[Source | Non
         src, end = _source_at(art, a, b, toks[a].start)
         if src is not None and end == b and (src.entity is not None or src.person_key):
             return src, ":"
+        known = _person_by_name(art, art.text[toks[a].start : toks[b - 1].end])
+        if known is not None:
+            return known, ":"
+    return None
+
+
+def _person_by_name(art: _Article, name: str) -> Source | None:
+    """A person the article names in full, found by their surname (``Hazenkamp`` → Anja Hazenkamp)."""
+    for m in art.mentions:
+        key = m.canonical or m.text
+        if m.label == "PER" and (key == name or _surname(key) == name or key.endswith(" " + name)):
+            return _person_source(art, m, m.start)
     return None
 
 
@@ -803,7 +835,20 @@ class _Extractor:
             after = _after_attribution(art, c + 1, s_end) if c + 1 < len(toks) else None
             before = _before_attribution(art, left_first, o)
             speechlike = inner_words >= 4 or ends_in_punct
+            if after is not None and after[1] in cues.QUESTION and toks[c - 1].text == "?":
+                continue  # a reported question is not a quote
             if self._title(o):
+                continue
+            if left and left[-1].text == ":" and before is None and inner_words >= 1:
+                # "Rutte deed er laconiek over: '…'": the person the clause names, else who spoke last
+                src = _persons_in(art, left_first, o - 1)
+                if src is None and left_words and left_words[0].lower in ("hij", "zij", "ze"):
+                    src = _pronoun(art, left_words[0].lower, left_words[0].start)
+                if src is None and (inner_words < 8 or not self._recent(toks[o].sent)):
+                    continue  # a sign, a headline, a name: "de bedrijfsnaam in beeld: '…'"
+                f = self.add(q.start, q.end, "direct", src, ":", toks[o].sent)
+                f.pending = src is None
+                self.claimed.add(n)
                 continue
             if not left_words or (left and left[-1].text == ":" and before is not None):
                 # a quote that opens its sentence, or one led by "X:" / "X zei:"
@@ -828,7 +873,7 @@ class _Extractor:
                 self.claimed.add(n)
                 continue
             # a fragment inside a sentence: "noemt X 'Y'", "sprak van 'Y'", or reported speech with a cue
-            if after is not None and (left_words and left_words[-1].lower in ("maar", "en", "want")):
+            if after is not None and inner_words >= 2 and left_words[-1].lower in ("maar", "en", "want"):
                 self.add(q.start, q.end, "direct", after[0], after[1], toks[o].sent)
                 self.claimed.add(n)
                 continue
@@ -852,6 +897,10 @@ class _Extractor:
                     self.add(q.start, q.end, "direct", src, cue_tok.lower, toks[o].sent)
                     self.claimed.add(n)
 
+    def _recent(self, sent: int) -> bool:
+        """Was a quote attributed in this sentence or the two before it?"""
+        return any(sent - 2 <= f.sent <= sent and f.source is not None for f in self.found)
+
     def _title(self, o: int) -> bool:
         toks = self.art.toks
         return any(toks[j].lower in cues.TITLE_CUES for j in range(max(0, o - 2), o))
@@ -873,7 +922,7 @@ class _Extractor:
         if sent + 1 >= len(art.sents):
             return None
         a, b = art.sents[sent + 1]
-        if b - a < 3 or toks[a].lower not in ("dat", "dit", "zo"):
+        if b - a < 3 or toks[a].lower not in ("dat", "dit"):
             return None
         k = a + 1
         verb = toks[k]
@@ -965,13 +1014,24 @@ class _Extractor:
             if att is None:
                 continue
             src, cue, end = att
+            before = [t for t in toks[a:k] if t.is_word and not art.in_quote[t.i]]
+            if len(before) < 2 and toks[k - 1].text in QUOTE_MARKS:
+                continue  # "'…', zegt X": a direct quote, attributed in the direct pass
             rest = [t for t in toks[end:b] if t.is_word]
-            if rest and toks[end].text == ",":
+            if rest and toks[end].text == "," and end + 1 < b and _continues(toks[end + 1]):
                 # medial: "De reden, zegt Jansen, is dat …": the whole sentence, cue included
                 self._record(toks[a].start, self._content_end(a, b), src, cue, s, a, b)
                 return
-            if rest:
-                continue
+            if rest and toks[end].text != ",":
+                # "…, vertelde Ross de rechter." / "…, aldus X aan de telefoon." — no clause may follow
+                words = [t.lower for t in rest]
+                head = cue.split()[0]
+                if (
+                    not (_is_cue(head) or head in cues.MARKERS)
+                    or len(words) > 8
+                    or any(w in cues.FINITE or w in ("dat", "die", "omdat") for w in words)
+                ):
+                    continue
             if src is None or (
                 src.entity is None
                 and src.person_key is None
@@ -979,7 +1039,10 @@ class _Extractor:
                 and not _is_cue(cue.split()[0])
             ):
                 continue
-            self._record(toks[a].start, toks[k].start, src, cue, s, a, k)
+            if cue.split()[0] in cues.NAMING or cue in cues.QUESTION:
+                continue
+            end_char = toks[k - 1].start if toks[k - 1].text in QUOTE_MARKS else toks[k].start
+            self._record(toks[a].start, end_char, src, cue, s, a, k)
             return
         # 2. "Volgens X …" at the start
         first = a
@@ -1087,6 +1150,9 @@ class _Extractor:
             prev = [t.lower for t in toks[max(0, k - 8) : k]]
             if any(w in ("wordt", "werd", "worden", "werden") for w in prev):
                 return None
+        te = self._te_clause(k, b)
+        if te is not None:
+            return te
         for j in range(k + 1, min(b - 1, k + 9)):
             w = toks[j].lower
             if w == "dat":
@@ -1102,6 +1168,46 @@ class _Extractor:
             if w in cues.CLAUSE_CUES or w in cues.FINITE:
                 return None
         return None
+
+    def _te_clause(self, k: int, b: int) -> tuple[int, str | None] | None:
+        """``zei tevreden te zijn``, ``gaf aan een plan te komen``: content ending in ``te`` + verbs.
+
+        Returns the index of the token before the content (the verb, its inverted subject, a particle
+        or ``om``).
+        """
+        art, toks = self.art, self.art.toks
+        low = toks[k].lower
+        if not (low in cues.SPEECH_FORMS or low in cues.STANCE_FORMS or low in cues.SEPARABLE_FORMS):
+            return None
+        last = b - 1
+        while last > k and not toks[last].is_word:
+            last -= 1
+        te = next((j for j in range(last, max(k, last - 4), -1) if toks[j].lower == "te"), None)
+        if te is None or te <= k + 1 or any(not t.is_word for t in toks[te : last + 1]):
+            return None
+        if any(
+            toks[j].lower in cues.FINITE or toks[j].text in ",;:" or art.in_quote[j] for j in range(k + 1, te)
+        ):
+            return None
+        start = k  # content starts after this token
+        nxt = toks[k + 1]
+        if nxt.lower in cues.PRONOUNS or (
+            art.mention_at(k + 1) is not None and art.mention_at(k + 1).label == "PER"
+        ):
+            start = k if nxt.lower in cues.PRONOUNS else art.span_of_mention(k + 1)
+            if nxt.lower in cues.PRONOUNS:
+                start = k + 1
+        cue = None
+        for j in range(start + 1, te):
+            if low in cues.SEPARABLE_FORMS and toks[j].lower in cues.SEPARABLE_FORMS[low]:
+                start, cue = j, f"{low} {toks[j].lower}"
+            elif toks[j].lower == "om":
+                start = j
+        if low in cues.SEPARABLE_FORMS and low not in cues.CLAUSE_CUES and cue is None:
+            return None
+        if te - start < 1:
+            return None
+        return start, cue
 
     def _cue_subject(self, a: int, k: int, dat: int, b: int) -> Source | None:
         """The source of cue verb k: after it when inverted (``zei Loekasjenko dat``), else before it."""
