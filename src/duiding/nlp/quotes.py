@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from duiding.model import EntityMention, Quote
+from duiding.model import Article, EntityMention, Quote
 from duiding.nlp import cues
 
 OPENERS: dict[str, tuple[str, ...]] = {
@@ -1333,3 +1333,12 @@ def doc_mentions(doc) -> list[EntityMention]:
         if e.label_ in LABELS and e.text.strip()
     ]
     return link_entities(normalize_article(doc.text, refine(doc.text, raw)))
+
+
+def annotate(articles: Sequence[Article], nlp=None, *, batch_size: int = 32) -> None:
+    """Fill ``entities`` and ``quotes`` of each article in place (one pass of the NLP pipeline)."""
+    for article, (mentions, quotes) in zip(
+        articles, extract_texts((a.text for a in articles), nlp, batch_size=batch_size), strict=True
+    ):
+        article.entities = mentions
+        article.quotes = quotes
