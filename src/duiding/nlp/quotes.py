@@ -23,6 +23,7 @@ The steps, per article:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -76,6 +77,7 @@ class Source:
     entity: EntityMention | None = None
     person_key: str | None = None  # canonical name of a person source
     start: int = -1  # char offset of the phrase naming the source
+    pronoun: tuple[str, int] | None = None  # named by a pronoun at this offset: resolved last
 
 
 @dataclass(slots=True)
@@ -399,7 +401,7 @@ def _org_in_role(role: str) -> str | None:
     m = _ORG_IN_ROLE.search(role)
     if m:
         return m.group(1)
-    dash = re.match(r"([A-Z][A-Za-z]+)-[a-z]", role)  # VVD-Kamerlid, CDA-parlementariër
+    dash = re.match(r"([A-Z][A-Za-z]*[A-Z][A-Za-z]*)-\w", role)  # VVD-Kamerlid, CDA-parlementariër
     return dash.group(1) if dash else None
 
 
@@ -482,9 +484,31 @@ def _noun_source(art: _Article, a: int, b: int) -> Source | None:
             return Source(body, [text], None, None, org_mention, None, toks[a].start)
         if org_mention is not None:
             return Source(org_mention.text, [text], None, None, org_mention, None, toks[a].start)
+    if toks[a].lower in ("de", "deze", "die") and b - a > 1 and org_mention is None:
+        person = _described_person(art, a, b)
+        if person is not None:
+            person.aliases = [*person.aliases, text]
+            return person
     if toks[a].lower in ("de", "het", "een") and b - a > 1:
         aliases.append(art.text[toks[a + 1].start : toks[b - 1].end])
     return Source(text, aliases, None, None, org_mention, None, toks[a].start)
+
+
+def _described_person(art: _Article, a: int, b: int) -> Source | None:
+    """``de advocaat`` → the person the article introduced as ``topadvocaat Sander Janssen``."""
+    toks = art.toks
+    end = next((k for k in range(a + 1, b) if toks[k].lower in ("van", "bij", "uit")), b)
+    head = toks[end - 1].lower
+    if len(head) < 4 or not head.isalpha():
+        return None
+    best: EntityMention | None = None
+    for m in art.mentions:
+        if m.label != "PER" or m.start >= toks[a].start:
+            continue
+        role = (art.roles.get(m.canonical or m.text) or (None, None))[0]
+        if role and any(w.lower().endswith(head) for w in re.split(r"[\s-]+", role)):
+            best = m
+    return _person_source(art, best, toks[a].start) if best is not None else None
 
 
 def _phrase_end(art: _Article, a: int, limit: int) -> int:
@@ -533,8 +557,12 @@ def _phrase_end(art: _Article, a: int, limit: int) -> int:
                 head = False
                 k += 1
                 continue
-            if low in cues.PHRASE_ENDERS and not (
-                low in ("de", "het", "een") and toks[k - 1].lower in ("van", "bij", "en", "uit", "namens")
+            if (
+                low in cues.PHRASE_ENDERS
+                and t.text[:1].islower()
+                and not (
+                    low in ("de", "het", "een") and toks[k - 1].lower in ("van", "bij", "en", "uit", "namens")
+                )
             ):
                 break
             if (
@@ -600,7 +628,16 @@ def _persons_in(art: _Article, a: int, end: int) -> Source | None:
     return first
 
 
-def _pronoun(art: _Article, word: str, before: int, recent: Sequence[Source] = ()) -> Source | None:
+def _pronoun(art: _Article, word: str, before: int) -> Source:
+    """``hij``/``zij``/``ze`` as a source: resolved now as far as the quotes found so far allow, and
+    again once all are found (:meth:`_Extractor.run`)."""
+    found = _resolve_pronoun(art, word, before)
+    if found is None:
+        return Source(None, [], pronoun=(word, before), start=before)
+    return dataclasses.replace(found, pronoun=(word, before))
+
+
+def _resolve_pronoun(art: _Article, word: str, before: int) -> Source | None:
     """Resolve ``hij``/``zij``/``ze`` to the nearest fitting person before char offset ``before``."""
     want = cues.PRONOUNS.get(word)
     # the person quoted last, if recent: "zegt hij" mostly continues with the same speaker
@@ -808,10 +845,17 @@ class _Extractor:
     def run(self) -> list[Found]:
         self.direct()
         self.indirect()
+        # sources that depend on what came before, resolved in reading order
+        self.art.speakers = []
         for f in sorted(self.found, key=lambda f: f.start):
             if f.pending:
                 f.source, f.cue = self.last_source(f.sent, f.start)
                 f.pending = False
+            elif f.source is not None and f.source.pronoun is not None:
+                word, at = f.source.pronoun
+                f.source = _resolve_pronoun(self.art, word, at) or f.source
+            if f.source is not None and f.source.speaker:
+                self.art.speakers.append((f.start, f.source))
         return self.resolve()
 
     # direct quotes and quoted fragments
@@ -957,6 +1001,8 @@ class _Extractor:
         t = toks[a]
         if t.lower in cues.PRONOUNS or t.lower in ("wij", "we"):
             return _pronoun(art, t.lower, t.start)
+        if t.lower in ("die", "deze") and a + 1 == verb:
+            return _pronoun(art, "die", t.start)  # "Henk Kamp. Die hield vol dat …"
         if t.lower in ("ik", "men"):
             return Source(t.lower, [], None, None, None, None, t.start) if t.lower == "men" else None
         end = _phrase_end(art, a, verb)
@@ -1134,7 +1180,7 @@ class _Extractor:
                 if toks[j].text in ",.;:" or toks[j].lower == "dat":
                     break
             if low not in cues.CLAUSE_CUES:
-                return None
+                return self._te_clause(k, b)
         if low in cues.SEPARABLE_PARTICIPLES:
             if k + 1 < b and toks[k + 1].lower == "dat":
                 return k + 1, low
@@ -1236,7 +1282,11 @@ class _Extractor:
         src = self._subject(clause_start, k)
         if src is None and clause_start != a:
             # "Hij betreurt het, zegt hij, …" or a coordinated verb: the sentence's subject
-            src = self._subject(a, k) if toks[k - 1].lower in ("en", "maar") else None
+            src = (
+                self._subject(a, k)
+                if toks[k - 1].lower in ("en", "maar") or toks[k - 1].text == ","
+                else None
+            )
         if src is None:
             words = [t.lower for t in toks[clause_start:k]]
             # "Zelf denkt hij dat", "Maandag zei Loekasjenko dat" handled above; "ook hij" etc.
