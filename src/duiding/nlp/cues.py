@@ -45,10 +45,19 @@ SPEECH: dict[str, tuple[str, ...]] = {
     "opperen": ("oppert", "opperen", "opperde", "opperden", "geopperd"),
     "suggereren": ("suggereert", "suggereren", "suggereerde", "suggereerden", "gesuggereerd"),
     "verwijten": ("verwijt", "verwijten", "verweet", "verweten"),
-    "toegeven": (),
-    "aankondigen": (),
-    "bekendmaken": (),
     "verduidelijken": ("verduidelijkt", "verduidelijkte"),
+    "beschrijven": ("beschrijft", "beschrijven", "beschreef", "beschreven"),
+    "hinten": ("hint", "hinten", "hintte", "hintten"),
+    "onthullen": ("onthult", "onthullen", "onthulde", "onthulden", "onthuld"),
+    # separable verbs in a subordinate clause: "die eerder toegaf …", "nadat hij aangaf …"
+    "toegeven": ("toegeeft", "toegaf", "toegaven"),
+    "aangeven": ("aangeeft", "aangaf", "aangaven"),
+    "aankondigen": ("aankondigt", "aankondigde", "aankondigden"),
+    "opmerken": ("opmerkt", "opmerkte", "opmerkten"),
+    "toevoegen": ("toevoegt", "toevoegde", "toevoegden"),
+    "uitleggen": ("uitlegt", "uitlegde", "uitlegden"),
+    "volhouden": ("volhoudt", "volhield", "volhielden"),
+    "bekendmaken": ("bekendmaakt", "bekendmaakte", "bekendmaakten"),
     "vaststellen": (),
     "zeggen_toe": (),
 }
@@ -232,6 +241,7 @@ POLL_WORDS = frozenset(
         "procent", "%", "peiling", "peilingen", "enquête", "meerderheid", "minderheid", "poll", "polls",
         "exitpoll", "exitpolls", "prognose", "prognoses", "tv-prognoses", "regels", "puntensysteem",
         "systeem", "schatting", "schattingen", "berekening", "berekeningen", "cijfers", "statistieken",
+        "concept", "principe", "methode", "recept", "schema", "model",
     }
 )  # fmt: skip
 
@@ -263,3 +273,9 @@ TITLE_CUES = frozenset(
 CONTINUERS = frozenset(
     {"nog", "er", "ook", "niet", "wel", "al", "zeker", "vooral", "dus", "toch", "dat", "het", "een", "de"}
 )
+
+# Cues whose content may be a hoe-clause: "vertelde hoe hij …" reports content, not a question.
+HOW_CUES = frozenset({"vertellen", "beschrijven", "uitleggen", "schrijven", "schetsen"})
+
+# Adverbs of guessing: a stance verb after them is the writer's guess ("Vermoedelijk dacht hij dat").
+SPECULATION = frozenset({"vermoedelijk", "waarschijnlijk", "misschien", "wellicht", "mogelijk", "allicht"})

@@ -466,7 +466,7 @@ def _noun_source(art: _Article, a: int, b: int) -> Source | None:
     words = [t.lower for t in toks[a:b]]
     if not any(toks[k].is_word for k in range(a, b)):
         return None
-    if any(w in cues.POLL_WORDS for w in words) or toks[a].text[:1].isdigit():
+    if any(_not_a_source_word(w) for w in words) or toks[a].text[:1].isdigit():
         return None
     if words[0] in ("er", "het", "dat", "dit", "wat", "die", "men") and b - a == 1:
         return Source("men", [], None, None, None, None, toks[a].start) if words[0] == "men" else None
@@ -673,6 +673,11 @@ def _inside_quote(art: _Article, pos: int) -> bool:
 
 
 # --- cue helpers ------------------------------------------------------------------------------------------
+
+
+def _not_a_source_word(word: str) -> bool:
+    """Polls, rules and systems do not speak: ``volgens de peiling``, ``volgens een puntensysteem``."""
+    return word in cues.POLL_WORDS or any(len(w) > 4 and word.endswith(w) for w in cues.POLL_WORDS)
 
 
 def _continues(t: Tok) -> bool:
@@ -1053,7 +1058,7 @@ class _Extractor:
         art, toks = self.art, self.art.toks
         words = [t.lower for t in toks[a:b]]
         # 1. sentence-final attribution: "…, zegt X." / "…, aldus X." / "…, volgens X."
-        for k in range(b - 2, a + 2, -1):
+        for k in range(b - 2, a, -1):
             if toks[k].text != "," or art.in_quote[k]:
                 continue
             att = _after_attribution(art, k, b)
@@ -1063,8 +1068,18 @@ class _Extractor:
             before = [t for t in toks[a:k] if t.is_word and not art.in_quote[t.i]]
             if len(before) < 2 and toks[k - 1].text in QUOTE_MARKS:
                 continue  # "'…', zegt X": a direct quote, attributed in the direct pass
+            if end + 2 < b and toks[end].text == "," and toks[end + 1].lower in ("van", "bij", "namens"):
+                # an apposition: "zegt woordvoerder Toon van Dijk, van het NVWA, net zoals …"
+                nxt = next((j for j in range(end + 1, b) if toks[j].text == ","), None)
+                if nxt is not None:
+                    end = nxt
             rest = [t for t in toks[end:b] if t.is_word]
-            if rest and toks[end].text == "," and end + 1 < b and _continues(toks[end + 1]):
+            if (
+                rest
+                and toks[end].text == ","
+                and end + 1 < b
+                and (_continues(toks[end + 1]) or toks[end + 1].lower in ("net", "zoals"))
+            ):
                 # medial: "De reden, zegt Jansen, is dat …": the whole sentence, cue included
                 self._record(toks[a].start, self._content_end(a, b), src, cue, s, a, b)
                 return
@@ -1109,21 +1124,47 @@ class _Extractor:
                 if src is not None:
                     self._record(toks[a].start, self._content_end(a, b), src, "volgens", s, a, b)
                     return
-        # 4. a cue verb with a dat-clause
+        # 4. cue verbs with a dat-clause: "erkent dat …, maar stelt dat …" gives two records
+        clauses: list[tuple[int, int, str | None, Source]] = []
         for k in range(a, b):
-            t = toks[k]
-            if art.in_quote[k]:
+            if art.in_quote[k] or (clauses and k <= clauses[-1][1]):
                 continue
-            low = t.lower
             clause = self._clause_after(k, b)
             if clause is None:
                 continue
             dat, cue = clause
+            if toks[k].lower in cues.STANCE_FORMS and toks[a].lower in cues.SPECULATION:
+                continue  # "Vermoedelijk dacht Joël S. dat …": the writer's guess, not a statement
             src = self._cue_subject(a, k, dat, b)
-            if src is None:
-                continue
-            self._record(toks[dat + 1].start, self._content_end(dat + 1, b), src, cue or low, s, dat + 1, b)
+            if src is not None:
+                clauses.append((k, dat, cue or toks[k].lower, src))
+        for n, (k, dat, cue, src) in enumerate(clauses):
+            stop = b
+            if n + 1 < len(clauses):
+                stop = clauses[n + 1][0]
+                while stop > dat + 1 and (
+                    toks[stop - 1].lower in ("maar", "en", "ook") or toks[stop - 1].text == ","
+                ):
+                    stop -= 1
+            end = self._content_end(dat + 1, stop) if stop == b else toks[stop - 1].end
+            self._record(toks[dat + 1].start, end, src, cue, s, dat + 1, stop)
+        if clauses:
             return
+        # 4b. "X heeft het gezegd: <content>" — a cue before a colon, the content after it
+        for k in range(a + 2, b - 2):
+            if toks[k].text == ":" and not art.in_quote[k] and not toks[k + 1].text in QUOTE_MARKS:
+                # only with the cue right before the colon: "… tegen zijn partijgenoten gezegd: …"
+                last = toks[k - 1].lower
+                speech = last in cues.SPEECH_FORMS or last in cues.SEPARABLE_PARTICIPLES
+                verb = k - 1 if speech else None
+                if verb is not None and toks[verb].lower not in cues.QUESTION:
+                    src = self._subject(a, verb) or _source_at(art, verb + 1, k, toks[verb].start)[0]
+                    if src is not None:
+                        self._record(
+                            toks[k + 1].start, self._content_end(k + 1, b), src, toks[verb].lower, s, k + 1, b
+                        )
+                        return
+                break
         # 5. "X: …" (a name and a colon open the sentence)
         for k in range(a + 1, min(b - 2, a + 7)):
             if toks[k].text == ":" and not art.in_quote[k]:
@@ -1149,14 +1190,16 @@ class _Extractor:
         if a >= b:
             return None, a
         t = toks[a]
-        if t.lower in cues.PRONOUNS or t.lower in ("hen", "hun", "ons", "mij"):
+        if t.lower in ("mij", "me", "ons", "jou", "u"):
+            return None, a  # "volgens mij": the writer's own view
+        if t.lower in cues.PRONOUNS or t.lower in ("hen", "hun"):
             word = {"hem": "hij", "haar": "zij", "hen": "zij", "hun": "zij"}.get(t.lower, t.lower)
             return _pronoun(art, word, t.start), a + 1
         end = _phrase_end(art, a, b)
         if end == a or end - a >= 10:
             return None, a
         phrase = art.text[toks[a].start : toks[end - 1].end].lower()
-        if phrase in cues.NOT_SOURCES or any(w in cues.POLL_WORDS for w in phrase.split()):
+        if phrase in cues.NOT_SOURCES or any(_not_a_source_word(w) for w in phrase.split()):
             return None, a
         for k in range(a, end):
             m = art.mention_at(k)
@@ -1184,7 +1227,7 @@ class _Extractor:
         if low in cues.SEPARABLE_PARTICIPLES:
             if k + 1 < b and toks[k + 1].lower == "dat":
                 return k + 1, low
-            return None
+            return self._te_clause(k, b)
         if low not in cues.CLAUSE_CUES:
             return None
         if (
@@ -1201,7 +1244,7 @@ class _Extractor:
             return te
         for j in range(k + 1, min(b - 1, k + 9)):
             w = toks[j].lower
-            if w == "dat":
+            if w == "dat" or (w == "hoe" and cues.CLAUSE_CUES.get(low) in cues.HOW_CUES):
                 return j, None
             if w == "," and j + 1 < b and toks[j + 1].lower == "dat":
                 return j + 1, None
@@ -1223,13 +1266,24 @@ class _Extractor:
         """
         art, toks = self.art, self.art.toks
         low = toks[k].lower
-        if not (low in cues.SPEECH_FORMS or low in cues.STANCE_FORMS or low in cues.SEPARABLE_FORMS):
+        if not (
+            low in cues.SPEECH_FORMS
+            or low in cues.STANCE_FORMS
+            or low in cues.SEPARABLE_FORMS
+            or low in cues.SEPARABLE_PARTICIPLES
+        ):
+            return None
+        if low in cues.QUESTION:
             return None
         last = b - 1
         while last > k and not toks[last].is_word:
             last -= 1
-        te = next((j for j in range(last, max(k, last - 4), -1) if toks[j].lower == "te"), None)
-        if te is None or te <= k + 1 or any(not t.is_word for t in toks[te : last + 1]):
+        te = next((j for j in range(k + 2, min(last, k + 14)) if toks[j].lower == "te"), None)
+        if te is None or not toks[te + 1].is_word or toks[te + 1].text[:1].isupper():
+            return None
+        # "te" + verbs to the end, or before a clause of their own ("te hebben waar het topstuk is")
+        tail = [t for t in toks[te + 1 : last + 1]]
+        if tail and not all(t.is_word for t in tail[: min(len(tail), 2)]):
             return None
         if any(
             toks[j].lower in cues.FINITE or toks[j].text in ",;:" or art.in_quote[j] for j in range(k + 1, te)
