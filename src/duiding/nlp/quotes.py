@@ -1138,7 +1138,7 @@ class _Extractor:
             src = self._cue_subject(a, k, dat, b)
             if src is not None:
                 clauses.append((k, dat, cue or toks[k].lower, src))
-        for n, (k, dat, cue, src) in enumerate(clauses):
+        for n, (_verb, dat, cue, src) in enumerate(clauses):
             stop = b
             if n + 1 < len(clauses):
                 stop = clauses[n + 1][0]
@@ -1152,7 +1152,7 @@ class _Extractor:
             return
         # 4b. "X heeft het gezegd: <content>" — a cue before a colon, the content after it
         for k in range(a + 2, b - 2):
-            if toks[k].text == ":" and not art.in_quote[k] and not toks[k + 1].text in QUOTE_MARKS:
+            if toks[k].text == ":" and not art.in_quote[k] and toks[k + 1].text not in QUOTE_MARKS:
                 # only with the cue right before the colon: "… tegen zijn partijgenoten gezegd: …"
                 last = toks[k - 1].lower
                 speech = last in cues.SPEECH_FORMS or last in cues.SEPARABLE_PARTICIPLES
