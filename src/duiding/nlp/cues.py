@@ -165,6 +165,8 @@ DETERMINERS = frozenset(
 
 PRONOUNS = {"hij": "m", "zij": "f", "ze": "f", "hem": "m", "haar": "f"}
 PLURAL_PRONOUNS = frozenset({"zij", "ze", "wij", "we"})
+# Pronouns that can be a subject ("haar kandidaat" is a possessive, "hem" an object).
+SUBJECT_PRONOUNS = frozenset({"hij", "zij", "ze", "wij", "we"})
 
 # Words that end a source's noun phrase after a cue ("zegt hij tegen de NOS", "zei ze maandag").
 PHRASE_ENDERS = frozenset(

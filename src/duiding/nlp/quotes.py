@@ -23,6 +23,7 @@ The steps, per article:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import re
@@ -231,6 +232,8 @@ class _Article:
                 if surface not in forms:
                     forms.append(surface)
         self.roles: dict[str, tuple[str | None, str | None]] = {}
+        self.full_names: dict[str, str | None] = {}
+        self.tok_starts = [t.start for t in self.toks]
         self._collect_roles()
         self.speakers: list[tuple[int, Source]] = []  # (char offset, source) of the quotes found so far
 
@@ -431,15 +434,41 @@ def _first_name_gender(first: str) -> str | None:
     return None
 
 
+_NAME_THEN_BODY = re.compile(r"^(\S+(?: \S+)+?) (?:van|bij) (?:de |het )?([A-Z]\S*(?: [A-Z]\S*)+)$")
+
+
 def _person_source(art: _Article, m: EntityMention, start: int) -> Source:
     key = m.canonical or m.text
     forms = art.person_forms.get(key, [])
-    aliases = [f for f in forms if f != key]
-    surname = _surname(key)
-    if surname and surname != key and surname not in aliases:
-        aliases.append(surname)
     role, org = art.roles.get(key, (None, None))
-    return Source(key, aliases, role, org, m, key, start)
+    name = key
+    body = _NAME_THEN_BODY.match(key)
+    if body and sum(w[:1].isupper() for w in body.group(1).split()) >= 2:
+        # "Jaap Korteweg van de Vegetarische Slager": the name, and the body they speak for
+        name, org = body.group(1), org or body.group(2)
+    elif " " not in key:
+        if key not in art.full_names:
+            art.full_names[key] = _full_name(art, key)
+        name = art.full_names[key] or key
+    aliases = [f for f in forms if f != name]
+    surname = _surname(name)
+    if surname and surname != name and surname not in aliases:
+        aliases.append(surname)
+    return Source(name, aliases, role, org, m, name, start)
+
+
+def _full_name(art: _Article, surname: str) -> str | None:
+    """``Anja Hazenkamp`` for a bare ``Hazenkamp`` when the text gives a first name before it (one the
+    first-name table knows) that NER missed."""
+    pattern = re.compile(
+        r"\b([A-Z][^\W\d_]+) (?:(?:van|de|der|den|ter|ten|van der|van den|van de) )?"
+        + re.escape(surname)
+        + r"\b"
+    )
+    for match in pattern.finditer(art.text):
+        if _first_name_gender(match.group(1)) is not None:
+            return match.group(0)
+    return None
 
 
 _PARTICLES = {"van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "von", "di", "da", "du", "le", "la"}
@@ -597,7 +626,7 @@ def _source_at(art: _Article, a: int, limit: int, before: int) -> tuple[Source |
     if a >= limit:
         return None, a
     t = toks[a]
-    if t.lower in cues.PRONOUNS or t.lower in ("wij", "we", "ik"):
+    if t.lower in cues.SUBJECT_PRONOUNS:
         return _pronoun(art, t.lower, before), a + 1
     end = _phrase_end(art, a, limit)
     if end == a:
@@ -640,6 +669,12 @@ def _pronoun(art: _Article, word: str, before: int) -> Source:
 def _resolve_pronoun(art: _Article, word: str, before: int) -> Source | None:
     """Resolve ``hij``/``zij``/``ze`` to the nearest fitting person before char offset ``before``."""
     want = cues.PRONOUNS.get(word)
+    # a person who is the subject of the sentence before: "Cor Molenaar spreekt van … Hij benadrukt …"
+    subject = _previous_subject(art, before)
+    if subject is not None:
+        g = _gender(subject.canonical or subject.text)
+        if not (want and g and g != want):
+            return _person_source(art, subject, subject.start)
     # the person quoted last, if recent: "zegt hij" mostly continues with the same speaker
     for start, source in reversed(art.speakers):
         if start >= before:
@@ -666,6 +701,30 @@ def _resolve_pronoun(art: _Article, word: str, before: int) -> Source | None:
             return None
         return None
     return _person_source(art, best[1], best[1].start)
+
+
+def _previous_subject(art: _Article, pos: int) -> EntityMention | None:
+    """The person opening the sentence before the one at ``pos`` (a subject, not inside a quote)."""
+    k = bisect.bisect_right(art.tok_starts, pos) - 1
+    if k < 0:
+        return None
+    s = art.toks[k].sent - 1
+    if s < 0:
+        return None
+    a, b = art.sents[s]
+    if art.in_quote[a]:
+        return None
+    for j in range(a, min(b, a + 4)):
+        m = art.mention_at(j)
+        if m is not None and m.label == "PER":
+            nxt = art.span_of_mention(j) + 1
+            # the name must be followed by its verb (lower case), not be part of a longer phrase
+            if nxt < b and art.toks[nxt].is_word and art.toks[nxt].text[:1].islower():
+                return m
+            return None
+        if not art.toks[j].is_word or art.toks[j].lower in cues.NOT_SUBJECT:
+            return None
+    return None
 
 
 def _inside_quote(art: _Article, pos: int) -> bool:
@@ -1004,7 +1063,7 @@ class _Extractor:
             if src is not None:
                 return src
         t = toks[a]
-        if t.lower in cues.PRONOUNS or t.lower in ("wij", "we"):
+        if t.lower in cues.SUBJECT_PRONOUNS:
             return _pronoun(art, t.lower, t.start)
         if t.lower in ("die", "deze") and a + 1 == verb:
             return _pronoun(art, "die", t.start)  # "Henk Kamp. Die hield vol dat …"
@@ -1022,6 +1081,12 @@ class _Extractor:
             return None
         if _is_cue(t.lower) or t.lower in cues.NAMING:
             return None
+        if end + 2 < verb and toks[end].text == ",":
+            m = art.mention_at(end + 1)
+            if m is not None and m.label == "PER":
+                close = art.span_of_mention(end + 1) + 1
+                if close < len(toks) and toks[close].text == ",":
+                    return _person_source(art, m, toks[a].start)
         if end < verb and toks[end].text != "," and not (toks[end].is_word and toks[end].text[:1].islower()):
             # the phrase must reach the verb ("Experts denken", "De regering sprak … en zei")
             return None
