@@ -180,13 +180,24 @@ def find_quoted(toks: list[Tok]) -> list[Quoted]:
         opener = toks[k].text
         m = k + 1
         close = None
+        reopened = False
         while m < n:
             if toks[m].newline_before:
                 break
             if _can_close(toks, m, opener):
                 close = m
                 break
+            if toks[m].text == opener and _can_open(toks, m):
+                reopened = True  # the same mark opens again: this quote was never closed
+                break
             m += 1
+        if reopened:
+            # end it after its last full stop before the new opening mark (or right before that mark)
+            last = next((j for j in range(m - 1, k, -1) if toks[j].text in END_PUNCT), m - 1)
+            if last > k:
+                out.append(Quoted(k, last + 1, toks[k].end, toks[last].end))
+            k = m
+            continue
         if close is None:
             # unclosed: a quote that runs to the end of its paragraph (the next one reopens it), if short
             last = m - 1
@@ -1304,9 +1315,13 @@ class _Extractor:
             prev = [t.lower for t in toks[max(0, k - 8) : k]]
             if any(w in ("wordt", "werd", "worden", "werden") for w in prev):
                 return None
-        te = self._te_clause(k, b)
-        if te is not None:
-            return te
+        dat = self._dat_clause(k, b, low)
+        if dat is not None:
+            return dat
+        return self._te_clause(k, b)
+
+    def _dat_clause(self, k: int, b: int, low: str) -> tuple[int, str | None] | None:
+        toks = self.art.toks
         for j in range(k + 1, min(b - 1, k + 9)):
             w = toks[j].lower
             if w == "dat" or (w == "hoe" and cues.CLAUSE_CUES.get(low) in cues.HOW_CUES):
@@ -1377,9 +1392,11 @@ class _Extractor:
     def _cue_subject(self, a: int, k: int, dat: int, b: int) -> Source | None:
         """The source of cue verb k: after it when inverted (``zei Loekasjenko dat``), else before it."""
         art, toks = self.art, self.art.toks
-        # inverted: tokens between the verb and "dat"
-        if k + 1 < dat:
-            src, _end = _source_at(art, k + 1, dat, toks[k].start)
+        # inverted: tokens between the verb and "dat" (for a te-clause, up to and including ``dat``,
+        # the last token before the content: "zegt hij er alle vertrouwen in te hebben")
+        limit = dat if toks[dat].lower in ("dat", "hoe") else dat + 1
+        if k + 1 < limit:
+            src, _end = _source_at(art, k + 1, limit, toks[k].start)
             if src is not None and (
                 src.entity is not None or src.person_key or toks[k + 1].lower in cues.PRONOUNS
             ):
