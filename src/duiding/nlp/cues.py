@@ -281,3 +281,26 @@ HOW_CUES = frozenset({"vertellen", "beschrijven", "uitleggen", "schrijven", "sch
 
 # Adverbs of guessing: a stance verb after them is the writer's guess ("Vermoedelijk dacht hij dat").
 SPECULATION = frozenset({"vermoedelijk", "waarschijnlijk", "misschien", "wellicht", "mogelijk", "allicht"})
+
+# Words that never open a source's phrase: object and second-person pronouns, demonstratives.
+NOT_A_SOURCE_START = frozenset(
+    {
+        "je",
+        "jij",
+        "jullie",
+        "u",
+        "ik",
+        "me",
+        "mij",
+        "hem",
+        "zich",
+        "elkaar",
+        "wie",
+        "wat",
+        "welke",
+        "iets",
+        "niets",
+    }
+)
+# Endings of adjectives and adverbs: a single such word is not a source ("kort", "wetenschappelijk").
+ADJECTIVE_ENDINGS = ("ig", "lijk", "isch", "baar", "loos", "zaam", "achtig")

@@ -510,6 +510,18 @@ def _noun_source(art: _Article, a: int, b: int) -> Source | None:
         return None
     if words[0] in ("er", "het", "dat", "dit", "wat", "die", "men") and b - a == 1:
         return Source("men", [], None, None, None, None, toks[a].start) if words[0] == "men" else None
+    if words[0] in cues.NOT_A_SOURCE_START:
+        return None  # "je kijkt", "hem", "die hem": a pronoun that is not a subject, or a verb
+    if (
+        b - a == 1
+        and toks[a].text[:1].islower()
+        and (
+            words[0].endswith(cues.ADJECTIVE_ENDINGS)
+            or words[0] in cues.PHRASE_ENDERS
+            or _is_verbish(words[0])
+        )
+    ):
+        return None  # "kort", "populair-wetenschappelijk": not a noun
     text = art.text[toks[a].start : toks[b - 1].end]
     aliases: list[str] = []
     org_mention = next(
@@ -1077,7 +1089,13 @@ class _Extractor:
         if t.lower in cues.SUBJECT_PRONOUNS:
             return _pronoun(art, t.lower, t.start)
         if t.lower in ("die", "deze") and a + 1 == verb:
-            return _pronoun(art, "die", t.start)  # "Henk Kamp. Die hield vol dat …"
+            # "… die over de gaswinning ging: Henk Kamp. Die hield vol dat …": the last person named
+            last = [
+                m
+                for m in art.mentions
+                if m.label == "PER" and m.start < t.start and not _inside_quote(art, m.start)
+            ]
+            return _person_source(art, last[-1], last[-1].start) if last else None
         if t.lower in ("ik", "men"):
             return Source(t.lower, [], None, None, None, None, t.start) if t.lower == "men" else None
         end = _phrase_end(art, a, verb)
