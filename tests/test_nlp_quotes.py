@@ -314,3 +314,32 @@ def test_quote_over_paragraphs_and_continuation_paragraph(nlp):
     found = run(nlp, text)
     assert [q.speaker for q in found] == ["Pieter Omtzigt"] * 3
     assert found[0].text == "De toeslagenaffaire is nog lang niet voorbij."
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "role", "organisation"),
+    [
+        (
+            'Het kabinet stuurt geen extra troepen. "Daar is geen draagvlak voor", '
+            "zegt minister van Buitenlandse Zaken Wopke Hoekstra.",
+            "Wopke Hoekstra", "minister van Buitenlandse Zaken", "Buitenlandse Zaken",
+        ),
+        (
+            'De motie werd verworpen. "Dit is een gemiste kans", zegt Kamerlid Ruben Brekelmans (VVD).',
+            "Ruben Brekelmans", "Kamerlid", "VVD",
+        ),
+        (
+            "Hoogleraar Jan Jansen van de Universiteit Utrecht waarschuwt dat de zeespiegel sneller stijgt.",
+            "Jan Jansen", "Hoogleraar", "Universiteit Utrecht",
+        ),
+    ],
+)  # fmt: skip
+def test_role_and_organisation_as_the_article_gives_them(nlp, text, speaker, role, organisation):
+    (q,) = run(nlp, text)
+    assert (q.speaker, q.role, q.organisation) == (speaker, role, organisation)
+
+
+def test_an_organisation_as_speaker(nlp):
+    text = "Het RIVM meldt dat het aantal besmettingen daalt."
+    (q,) = run(nlp, text)
+    assert (q.type, q.speaker, q.text) == ("indirect", "Het RIVM", "het aantal besmettingen daalt")

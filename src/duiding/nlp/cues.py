@@ -194,7 +194,7 @@ NOT_SUBJECT = frozenset(
         "dan", "daar", "hier", "daarom", "waarom", "hoe", "wat", "wie", "welke", "ondanks", "dankzij",
         "gisteren", "vandaag", "morgen", "zaterdag", "zondag", "maandag", "dinsdag", "woensdag",
         "donderdag", "vrijdag", "vorige", "afgelopen", "vanochtend", "vanavond", "vanmiddag", "zelf",
-        "het", "dat", "dit", "er", "die", "deze", "zoals", "net", "pas", "wanneer", "terwijl", "eerst",
+        "dat", "dit", "er", "die", "deze", "zoals", "net", "pas", "wanneer", "terwijl", "eerst",
         "daarna", "vervolgens", "uiteindelijk", "inmiddels", "intussen", "waarschijnlijk", "misschien",
     }
 )  # fmt: skip
@@ -304,3 +304,16 @@ NOT_A_SOURCE_START = frozenset(
 )
 # Endings of adjectives and adverbs: a single such word is not a source ("kort", "wetenschappelijk").
 ADJECTIVE_ENDINGS = ("ig", "lijk", "isch", "baar", "loos", "zaam", "achtig")
+
+# Titles and functions that NER sometimes takes into a person's name ("Kamerlid Ruben Brekelmans").
+TITLES = frozenset(
+    {
+        "minister", "premier", "president", "burgemeester", "wethouder", "kamerlid", "europarlementariër",
+        "staatssecretaris", "hoogleraar", "professor", "directeur", "voorzitter", "woordvoerder",
+        "woordvoerster", "advocaat", "officier", "rechter", "trainer", "bondscoach", "fractievoorzitter",
+        "partijleider", "lijsttrekker", "senator", "gedeputeerde", "commissaris", "koning", "koningin",
+        "prins", "prinses", "paus", "kardinaal", "bisschop", "generaal", "inspecteur", "onderzoeker",
+        "onderzoekster", "deskundige", "expert", "topman", "topvrouw", "oppositieleider", "partijvoorzitter",
+        "parlementariër", "raadslid", "statenlid", "kamervoorzitter", "ombudsman", "correspondent",
+    }
+)  # fmt: skip

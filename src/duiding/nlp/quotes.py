@@ -313,19 +313,38 @@ def _role_word(art: _Article, k: int) -> bool:
     return t.text[:1].islower() or "-" in t.text
 
 
+def _of_body(art: _Article, j: int) -> bool:
+    """Is token j inside a name that follows ``van``/``voor`` (``van Buitenlandse Zaken``)?"""
+    m = art.mention_at(j)
+    i = j
+    while i > 0 and art.mention_at(i - 1) is m:
+        i -= 1
+    return i > 0 and art.toks[i - 1].lower in ("van", "voor")
+
+
 def _role_before(art: _Article, k: int) -> str | None:
     """``journalist en Belarus-kenner`` in ``zegt journalist en Belarus-kenner Franka Hummels``."""
     toks = art.toks
     j = k - 1
     words: list[int] = []
-    while j >= 0 and toks[j].sent == toks[k].sent and len(words) < 6:
-        if _role_word(art, j) or (toks[j].lower == "en" and words):
+    while j >= 0 and toks[j].sent == toks[k].sent and len(words) < 10:
+        m = art.mention_at(j)
+        if (
+            _role_word(art, j)
+            or (toks[j].lower == "en" and words)
+            # "minister van Buitenlandse Zaken Wopke Hoekstra": a body inside the role
+            or (m is not None and m.label in ("ORG", "LOC", "MISC") and j > 0 and _of_body(art, j))
+            or (toks[j].lower in ("van", "voor") and words)
+        ):
             words.append(j)
             j -= 1
             continue
         break
-    while words and toks[words[-1]].lower == "en":
-        words.pop()
+    # the role opens with a role word, not with "en", "van" or a name
+    while words and (toks[words[-1]].lower in ("en", "van", "voor") or not _role_word(art, words[-1])):
+        j = words.pop()
+    if len(words) > 6:
+        return None
     if not words:
         # "Minister Hoekstra", "Kamerlid Omtzigt" at the start of a sentence
         if (
@@ -363,17 +382,18 @@ def _org_after(art: _Article, end: int) -> str | None:
     """``van Instituut Clingendael`` / ``(VVD)`` right after a person's name."""
     toks = art.toks
     j = end + 1
-    if j < len(toks) and toks[j].text == "(" and j + 1 < len(toks):
+    if j < len(toks) and toks[j].text == "(" and j + 2 < len(toks) and toks[j + 2].text == ")":
         m = art.mention_at(j + 1)
-        if m is not None and m.label == "ORG":
-            return m.canonical or m.text
+        party = toks[j + 1].text
+        if (m is not None and m.label == "ORG") or sum(c.isupper() for c in party) >= 2:
+            return m.canonical if m is not None and m.canonical else party  # "(VVD)", "(GroenLinks)"
     if j < len(toks) and toks[j].lower in ("van", "bij", "namens") and toks[j].sent == toks[end].sent:
         j += 1
         if j < len(toks) and toks[j].lower in ("de", "het"):
             j += 1
         m = art.mention_at(j) if j < len(toks) else None
-        if m is not None and m.label == "ORG":
-            return m.text
+        if m is not None and (m.label == "ORG" or (m.label == "LOC" and " " in m.text)):
+            return m.text  # "van Instituut Clingendael", "van de Universiteit Utrecht"
     return None
 
 
@@ -457,6 +477,12 @@ def _person_source(art: _Article, m: EntityMention, start: int) -> Source:
     if body and sum(w[:1].isupper() for w in body.group(1).split()) >= 2:
         # "Jaap Korteweg van de Vegetarische Slager": the name, and the body they speak for
         name, org = body.group(1), org or body.group(2)
+    elif " " in key and _is_title(key.split()[0]) and len(key.split()) > 2:
+        # "Kamerlid Ruben Brekelmans": NER took the title into the name
+        title, name = key.split(" ", 1)
+        role = role or title
+        if org is None:
+            org = _org_in_role(title)
     elif " " not in key:
         if key not in art.full_names:
             art.full_names[key] = _full_name(art, key)
@@ -466,6 +492,11 @@ def _person_source(art: _Article, m: EntityMention, start: int) -> Source:
     if surname and surname != name and surname not in aliases:
         aliases.append(surname)
     return Source(name, aliases, role, org, m, name, start)
+
+
+def _is_title(word: str) -> bool:
+    low = word.lower()
+    return any(low == t or low.endswith("-" + t) or (len(t) > 6 and low.endswith(t)) for t in cues.TITLES)
 
 
 def _full_name(art: _Article, surname: str) -> str | None:
