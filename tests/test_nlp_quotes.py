@@ -343,3 +343,13 @@ def test_an_organisation_as_speaker(nlp):
     text = "Het RIVM meldt dat het aantal besmettingen daalt."
     (q,) = run(nlp, text)
     assert (q.type, q.speaker, q.text) == ("indirect", "Het RIVM", "het aantal besmettingen daalt")
+
+
+def test_quoted_fragment_after_a_verdict_is_the_subjects_words(nlp, dpg):
+    # "De senatoren vonden de initiatiefwet 'niet praktisch genoeg' omdat …"
+    text, found = _in_article(nlp, dpg, "10676591")
+    q = one(found, text, "niet praktisch genoeg")
+    assert (q.type, q.text) == ("direct", "niet praktisch genoeg")
+    # but a nickname between a first name and a surname is not a quote: "Abderrahim 'Appie' Belhadj"
+    text, found = _in_article(nlp, dpg, "10679687")
+    assert not [q for q in found if q.text == "Appie"]

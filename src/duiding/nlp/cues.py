@@ -317,3 +317,11 @@ TITLES = frozenset(
         "parlementariër", "raadslid", "statenlid", "kamervoorzitter", "ombudsman", "correspondent",
     }
 )  # fmt: skip
+
+# Verbs after which a quoted fragment is the subject's own words: copulas and verdicts.
+FRAGMENT_VERBS = frozenset(
+    {
+        "is", "was", "zijn", "waren", "blijft", "bleef", "afdoet", "deed", "doet", "ziet", "zien", "zag",
+        "zagen", "betitelt", "betitelde", "verontschuldigde", "verontschuldigt", "spreekt", "sprak",
+    }
+)  # fmt: skip

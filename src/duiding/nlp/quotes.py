@@ -1048,6 +1048,29 @@ class _Extractor:
                     self.add(q.start, q.end, "direct", src, naming.lower, toks[o].sent)
                     self.claimed.add(n)
                     continue
+            # "De senatoren vonden de wet 'niet praktisch genoeg'", "Özütok is 'een beetje flabbergasted'",
+            # "… de 'agent' van Kim had genoemd": the words of the clause's named subject
+            verb = next(
+                (t for t in left if t.lower in cues.STANCE_FORMS or t.lower in cues.FRAGMENT_VERBS), None
+            )
+            right = toks[c + 1 : s_end]
+            if verb is None:
+                verb = next((t for t in right if t.lower in cues.NAMING), None)
+            name_like = toks[o + 1].text[:1].isupper() and inner_words <= 3  # 'Appie', 'Nobelprijs …'
+            passive = any(t.lower in ("wordt", "werd", "worden", "werden") for t in right)
+            if (
+                verb is not None
+                and after is None
+                and not name_like
+                and not passive
+                and not self._in_clause_cue(left)
+            ):
+                src = self._subject(left_first, verb.i if verb.i < o else o)
+                named = src is not None and (src.entity is not None or src.person_key)
+                if src is not None and (named or verb.lower in cues.STANCE_FORMS):
+                    self.add(q.start, q.end, "direct", src, verb.lower, toks[o].sent)
+                    self.claimed.add(n)
+                    continue
             if speechlike and inner_words >= 6 and after is None and not self._in_clause_cue(left):
                 # a whole quoted sentence after an introduction without a colon: "Hij zei toen 'Ik …'"
                 cue_tok = next((t for t in reversed(left) if _is_cue(t.lower)), None)
@@ -1324,7 +1347,8 @@ class _Extractor:
         if end == a or end - a >= 10:
             return None, a
         phrase = art.text[toks[a].start : toks[end - 1].end].lower()
-        if phrase in cues.NOT_SOURCES or any(_not_a_source_word(w) for w in phrase.split()):
+        around = phrase.split() + [t.lower for t in toks[end : min(b, end + 2)]]
+        if phrase in cues.NOT_SOURCES or any(_not_a_source_word(w) for w in around):
             return None, a
         for k in range(a, end):
             m = art.mention_at(k)
