@@ -78,7 +78,7 @@ class Source:
     entity: EntityMention | None = None
     person_key: str | None = None  # canonical name of a person source
     start: int = -1  # char offset of the phrase naming the source
-    pronoun: tuple[str, int] | None = None  # named by a pronoun at this offset: resolved last
+    pronoun: tuple[str, int, bool] | None = None  # (word, offset, object form): resolved again last
 
 
 @dataclass(slots=True)
@@ -226,7 +226,7 @@ class _Article:
 
     def __init__(self, doc, mentions: Sequence[EntityMention]):
         self.text: str = doc.text
-        self.mentions = list(mentions)
+        self.mentions = [_as_person(m) for m in mentions]
         self.toks, self.sents = _tokens(doc, self.mentions)
         self.quoted = find_quoted(self.toks)
         self.in_quote = [False] * len(self.toks)
@@ -287,6 +287,22 @@ class _Article:
         while end + 1 < len(self.toks) and self.toks[end + 1].mention == t.mention:
             end += 1
         return end
+
+
+def _as_person(m: EntityMention) -> EntityMention:
+    """A name NER labelled MISC or ORG that is plainly a person's (``Ingrid Bal``: a known first name and a
+    capitalised surname) is treated as a person when looking for speakers."""
+    if m.label == "PER" or m.label == "LOC":
+        return m
+    words = m.text.split()
+    if (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() or w in _PARTICLES for w in words)
+        and not any(c.isdigit() for c in m.text)
+    ):
+        if _first_name_gender(words[0]) is not None and words[-1][:1].isupper():
+            return m.model_copy(update={"label": "PER", "canonical": m.canonical or m.text})
+    return m
 
 
 _GENITIVE = re.compile(r"(?:['’]s|['’])$")
@@ -711,20 +727,22 @@ def _persons_in(art: _Article, a: int, end: int) -> Source | None:
     return first
 
 
-def _pronoun(art: _Article, word: str, before: int) -> Source:
+def _pronoun(art: _Article, word: str, before: int, obj: bool = False) -> Source:
     """``hij``/``zij``/``ze`` as a source: resolved now as far as the quotes found so far allow, and
-    again once all are found (:meth:`_Extractor.run`)."""
-    found = _resolve_pronoun(art, word, before)
+    again once all are found (:meth:`_Extractor.run`). ``obj``: an object form (``volgens hem``)."""
+    found = _resolve_pronoun(art, word, before, obj)
     if found is None:
-        return Source(None, [], pronoun=(word, before), start=before)
-    return dataclasses.replace(found, pronoun=(word, before))
+        return Source(None, [], pronoun=(word, before, obj), start=before)
+    return dataclasses.replace(found, pronoun=(word, before, obj))
 
 
-def _resolve_pronoun(art: _Article, word: str, before: int) -> Source | None:
+def _resolve_pronoun(art: _Article, word: str, before: int, obj: bool = False) -> Source | None:
     """Resolve ``hij``/``zij``/``ze`` to the nearest fitting person before char offset ``before``."""
     want = cues.PRONOUNS.get(word)
-    # a person who is the subject of the sentence before: "Cor Molenaar spreekt van … Hij benadrukt …"
-    subject = _previous_subject(art, before)
+    # a person who is the subject of this sentence, before the pronoun: "Joop Hox vindt …, zegt hij"
+    # (never for an object form: in "Fred Ros mocht volgens hem …", hem is not Fred Ros),
+    # or of the sentence before: "Cor Molenaar spreekt van … Hij benadrukt …"
+    subject = (None if obj else _previous_subject(art, before, same=True)) or _previous_subject(art, before)
     if subject is not None:
         g = _gender(subject.canonical or subject.text)
         if not (want and g and g != want):
@@ -757,18 +775,19 @@ def _resolve_pronoun(art: _Article, word: str, before: int) -> Source | None:
     return _person_source(art, best[1], best[1].start)
 
 
-def _previous_subject(art: _Article, pos: int) -> EntityMention | None:
-    """The person opening the sentence before the one at ``pos`` (a subject, not inside a quote)."""
+def _previous_subject(art: _Article, pos: int, same: bool = False) -> EntityMention | None:
+    """The person opening the sentence before the one at ``pos`` (``same``: the one at ``pos``, before
+    it), as its subject and not inside a quote."""
     k = bisect.bisect_right(art.tok_starts, pos) - 1
     if k < 0:
         return None
-    s = art.toks[k].sent - 1
+    s = art.toks[k].sent - (0 if same else 1)
     if s < 0:
         return None
     a, b = art.sents[s]
     if art.in_quote[a]:
         return None
-    for j in range(a, min(b, a + 4)):
+    for j in range(a, min(b, a + 4, k if same else b)):
         m = art.mention_at(j)
         if m is not None and m.label == "PER":
             nxt = art.span_of_mention(j) + 1
@@ -926,6 +945,9 @@ class _Extractor:
         for k in range(a, min(b, a + 6)):
             if art.in_quote[k]:
                 return None
+            if art.toks[k].lower in ("hij", "zij") and k > a and art.toks[k - 1].is_word:
+                src = _pronoun(art, art.toks[k].lower, art.toks[k].start)  # "… keert hij terug"
+                return src if src.speaker else None
             m = art.mention_at(k)
             if m is not None and m.label == "PER":
                 if k > a and art.toks[k - 1].lower in (
@@ -970,8 +992,8 @@ class _Extractor:
                 f.source, f.cue = self.last_source(f.sent, f.start)
                 f.pending = False
             elif f.source is not None and f.source.pronoun is not None:
-                word, at = f.source.pronoun
-                f.source = _resolve_pronoun(self.art, word, at) or f.source
+                word, at, obj = f.source.pronoun
+                f.source = _resolve_pronoun(self.art, word, at, obj) or f.source
             if f.source is not None and f.source.speaker:
                 self.art.speakers.append((f.start, f.source))
         return self.resolve()
@@ -1342,7 +1364,7 @@ class _Extractor:
             return None, a  # "volgens mij": the writer's own view
         if t.lower in cues.PRONOUNS or t.lower in ("hen", "hun"):
             word = {"hem": "hij", "haar": "zij", "hen": "zij", "hun": "zij"}.get(t.lower, t.lower)
-            return _pronoun(art, word, t.start), a + 1
+            return _pronoun(art, word, t.start, obj=True), a + 1
         end = _phrase_end(art, a, b)
         if end == a or end - a >= 10:
             return None, a
@@ -1526,8 +1548,8 @@ class _Extractor:
             self.found = [
                 f for f in self.found if not any(f.start == q.start and f.end == q.end for _, q in inner)
             ]
-        if self._covered(start, end, 0.5):
-            return
+        if any(f.start < end and start < f.end for f in self.found):
+            return  # it overlaps a quote already found: that one stands
         self.add(start, end, typ, src, cue, s)
 
     def resolve(self) -> list[Found]:
