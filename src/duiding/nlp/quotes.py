@@ -299,9 +299,10 @@ def _as_person(m: EntityMention) -> EntityMention:
         2 <= len(words) <= 4
         and all(w[:1].isupper() or w in _PARTICLES for w in words)
         and not any(c.isdigit() for c in m.text)
+        and _first_name_gender(words[0]) is not None
+        and words[-1][:1].isupper()
     ):
-        if _first_name_gender(words[0]) is not None and words[-1][:1].isupper():
-            return m.model_copy(update={"label": "PER", "canonical": m.canonical or m.text})
+        return m.model_copy(update={"label": "PER", "canonical": m.canonical or m.text})
     return m
 
 
