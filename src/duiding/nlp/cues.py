@@ -214,7 +214,8 @@ CLAUSE_OPENERS = frozenset(
     {
         "maar", "en", "ook", "want", "dus", "toch", "wel", "nu", "dan", "daarom", "bovendien", "zelfs",
         "echter", "verder", "tenslotte", "ten", "slotte", "daarnaast", "vooral", "zeker", "immers",
-        "ondertussen", "intussen", "inmiddels", "eerder", "later", "al",
+        "ondertussen", "intussen", "inmiddels", "eerder", "later", "al", "ofwel", "oftewel", "kortom",
+        "samengevat", "overigens",
     }
 )  # fmt: skip
 

@@ -641,7 +641,16 @@ def _phrase_end(art: _Article, a: int, limit: int) -> int:
         if k > a and art.mention_at(k) is None:
             if low in ("van", "bij", "namens", "uit"):
                 nxt = toks[k + 1] if k + 1 < limit else None
-                if nxt is None or not (nxt.lower in ("de", "het", "een") or nxt.text[:1].isupper()):
+                nxt2 = toks[k + 2] if k + 2 < limit else None
+                role_of = (  # "officier van justitie Lars Stempher"
+                    nxt is not None
+                    and nxt2 is not None
+                    and nxt.text[:1].islower()
+                    and art.mention_at(k + 2) is not None
+                )
+                if nxt is None or not (
+                    nxt.lower in ("de", "het", "een") or nxt.text[:1].isupper() or role_of
+                ):
                     break
                 head = False
                 k += 1
@@ -940,34 +949,48 @@ class _Extractor:
         return None, None
 
     def _subject_person(self, s: int) -> Source | None:
-        """A person named at the head of sentence s (its subject, or inverted right after the verb)."""
-        art = self.art
+        """A person named at the head of sentence s as its subject: followed by its verb (``Franak
+        Viacorka nuanceert …``) or inverted right after the verb (``… verwacht Van der Togt …``)."""
+        art, toks = self.art, self.art.toks
         a, b = art.sents[s]
-        for k in range(a, min(b, a + 6)):
+        for k in range(a, min(b, a + 8)):
             if art.in_quote[k]:
                 return None
-            if art.toks[k].lower in ("hij", "zij") and k > a and art.toks[k - 1].is_word:
-                src = _pronoun(art, art.toks[k].lower, art.toks[k].start)  # "… keert hij terug"
+            if toks[k].lower in ("hij", "zij") and k > a and toks[k - 1].is_word:
+                src = _pronoun(art, toks[k].lower, toks[k].start)  # "… keert hij terug"
                 return src if src.speaker else None
             m = art.mention_at(k)
             if m is not None and m.label == "PER":
-                if k > a and art.toks[k - 1].lower in (
-                    "van",
-                    "met",
-                    "aan",
-                    "door",
-                    "over",
-                    "tegen",
-                    "voor",
-                    "naar",
-                    "op",
-                    "dat",
-                    "die",
+                end = art.span_of_mention(k)
+                before = toks[k - 1] if k > a else None
+                after = toks[end + 1] if end + 1 < b else None
+                j = k - 1  # over a role: "Dus klinkt softwareontwikkelaar Cory Zue (36) opgetogen"
+                while j > a and (
+                    toks[j].lower in cues.DETERMINERS
+                    or (_role_word(art, j) and not _is_verbish(toks[j].lower) and not _is_cue(toks[j].lower))
                 ):
+                    j -= 1
+                verb = toks[j] if j >= a and j < k else None
+                inverted = verb is not None and (
+                    _is_cue(verb.lower) or verb.lower in cues.FINITE or _is_verbish(verb.lower)
+                )
+                followed = (
+                    after is not None
+                    and after.is_word
+                    and after.text[:1].islower()
+                    and after.lower not in cues.NOT_SUBJECT | {"en", "van", "uit", "die", "dat"}
+                )
+                # "Fred van Engelen, vader van een van de meisjes, is …": a name opening the sentence
+                opening = (
+                    after is not None
+                    and after.text in ",("
+                    and all(toks[j].lower in cues.DETERMINERS or _role_word(art, j) for j in range(a, k))
+                )
+                if before is not None and before.lower in cues.NOT_SUBJECT | {"van", "met", "aan", "door"}:
                     return None
-                return _person_source(art, m, m.start)
-            if art.toks[k].lower in ("hij", "zij") and k <= a + 2:
-                return _pronoun(art, art.toks[k].lower, art.toks[k].start)
+                return _person_source(art, m, m.start) if inverted or followed or opening else None
+            if toks[k].lower in ("hij", "zij") and k <= a + 2:
+                return _pronoun(art, toks[k].lower, toks[k].start)
         return None
 
     def add(self, start: int, end: int, typ: str, source: Source | None, cue: str | None, sent: int) -> Found:
