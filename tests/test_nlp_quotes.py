@@ -242,10 +242,18 @@ def test_polls_are_not_sources(nlp, dpg):
     assert not [q for q in found if "volgens de poll" in q.text]
 
 
-def test_reported_questions_are_not_quotes(nlp, dpg):
+def test_reported_questions_are_not_quotes_but_quoted_questions_are(nlp, dpg):
+    # a question in quotation marks reproduces what a source said:
     # "Staat GroenLinks ook in Gelderland op winst?", vraagt NOS-presentatrice Dionne Stax …
-    _text, found = _in_article(nlp, dpg, "10730068")
-    assert not [q for q in found if "Staat GroenLinks ook in Gelderland op winst" in q.text]
+    text, found = _in_article(nlp, dpg, "10730068")
+    q = one(found, text, "Staat GroenLinks ook in Gelderland op winst?")
+    assert (q.type, q.speaker) == ("direct", "Dionne Stax")
+    # a reported question ("vroeg hoe …", "vraagt of …") is not reported speech
+    text = (
+        "De Kamer vroeg hoe het zover had kunnen komen. "
+        "Minister Hugo de Jonge vraagt of de regels strenger moeten."
+    )
+    assert run(nlp, text) == []
 
 
 # --- mark styles and apostrophes, one sentence each -------------------------------------------------------

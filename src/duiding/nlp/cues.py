@@ -47,6 +47,7 @@ SPEECH: dict[str, tuple[str, ...]] = {
     "verwijten": ("verwijt", "verwijten", "verweet", "verweten"),
     "verduidelijken": ("verduidelijkt", "verduidelijkte"),
     "beschrijven": ("beschrijft", "beschrijven", "beschreef", "beschreven"),
+    "oordelen": ("oordeelt", "oordelen", "oordeelde", "oordeelden", "geoordeeld"),
     "hinten": ("hint", "hinten", "hintte", "hintten"),
     "onthullen": ("onthult", "onthullen", "onthulde", "onthulden", "onthuld"),
     # separable verbs in a subordinate clause: "die eerder toegaf …", "nadat hij aangaf …"
@@ -96,6 +97,7 @@ SEPARABLE: tuple[tuple[tuple[str, ...], str], ...] = (
     (("wijs", "wijst", "wijzen", "wees", "wezen"), "erop"),
     (("vul", "vult", "vullen", "vulde", "vulden"), "aan"),
     (("zeg", "zegt", "zeggen", "zei", "zeiden"), "toe"),
+    (("blijf", "blijft", "blijven", "bleef", "bleven"), "erbij"),
 )
 
 SEPARABLE_PARTICIPLES = frozenset(

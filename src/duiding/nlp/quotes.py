@@ -894,6 +894,8 @@ def _before_attribution(art: _Article, first: int, k: int) -> tuple[Source | Non
     if verb is not None:
         if verb > a:
             src, _ = _source_at(art, a, verb, toks[a].start)
+            if src is None and toks[verb - 1].lower in cues.SUBJECT_PRONOUNS:
+                src = _pronoun(art, toks[verb - 1].lower, toks[verb - 1].start)  # "Zeker als hij zegt: …"
             if src is None:
                 src, _ = _source_at(art, verb + 1, b, toks[verb].start)
         else:
@@ -1043,8 +1045,6 @@ class _Extractor:
             after = _after_attribution(art, c + 1, s_end) if c + 1 < len(toks) else None
             before = _before_attribution(art, left_first, o)
             speechlike = inner_words >= 4 or ends_in_punct
-            if after is not None and after[1] in cues.QUESTION and toks[c - 1].text == "?":
-                continue  # a reported question is not a quote
             if self._title(o):
                 continue
             if left and left[-1].text == ":" and before is None and inner_words >= 1:
@@ -1311,7 +1311,21 @@ class _Extractor:
                 if end < b:
                     self._record(toks[end].start, self._content_end(a, b), src, "volgens", s, end, b)
                 return
-        # 3. "volgens X" inside the sentence: the whole sentence
+        # 3. "volgens X" inside the sentence: the whole sentence; "X heeft naar eigen zeggen …" too
+        for k in range(a, b - 2):
+            if [t.lower for t in toks[k : k + 3]] == ["naar", "eigen", "zeggen"] and not art.in_quote[k]:
+                src = self._subject(a, k) or self._subject_person(s)
+                if src is None:
+                    m = next((art.mention_at(j) for j in range(a, k) if art.mention_at(j) is not None), None)
+                    if m is not None and m.label in ("PER", "ORG"):
+                        src = (
+                            _person_source(art, m, m.start)
+                            if m.label == "PER"
+                            else Source(m.text, [], entity=m)
+                        )
+                if src is not None:
+                    self._record(toks[a].start, self._content_end(a, b), src, "naar eigen zeggen", s, a, b)
+                    return
         for k in range(first + 1, b - 1):
             if toks[k].lower == "volgens" and not art.in_quote[k]:
                 src, end = self._volgens(k + 1, b)
@@ -1485,9 +1499,12 @@ class _Extractor:
         if tail and not all(t.is_word for t in tail[: min(len(tail), 2)]):
             return None
         if any(
-            toks[j].lower in cues.FINITE or toks[j].text in ",;:" or art.in_quote[j] for j in range(k + 1, te)
+            (toks[j].lower in cues.FINITE and toks[j].lower != "zijn")
+            or toks[j].text in ",;:"
+            or art.in_quote[j]
+            for j in range(k + 1, te)
         ):
-            return None
+            return None  # ("zijn" there is mostly the possessive: "zegt toe zijn best te doen")
         start = k  # content starts after this token
         nxt = toks[k + 1]
         if nxt.lower in cues.PRONOUNS or (
@@ -1562,8 +1579,10 @@ class _Extractor:
         typ = "indirect"
         if inner:
             covered = sum(q.end - q.start for _, q in inner)
-            # the whole content is quoted: it is a direct quote already
-            if covered >= 0.9 * (end - start):
+            # the whole content is quoted and already a direct quote: that one stands
+            if covered >= 0.9 * (end - start) and any(
+                f.start == q.start and f.end == q.end for _, q in inner for f in self.found
+            ):
                 return
             typ = "mixed"
             for n, _q in inner:
