@@ -54,7 +54,10 @@ def accuracy(nlp, out: Path) -> dict:
         ("dev", dev, DEV_GOLD),
     ):
         found = quotes.extract_texts([a["text"] for a in articles], nlp)
-        pred = [{"id": a["id"], "quotes": [q.to_spec() for q in qs]} for a, (_, qs) in zip(articles, found)]
+        pred = [
+            {"id": a["id"], "quotes": [q.to_spec() for q in qs]}
+            for a, (_, qs) in zip(articles, found, strict=True)
+        ]
         write_jsonl(out / f"{name}.pred.jsonl", pred)
         results[name] = score.score(score.load(gold), {p["id"]: p["quotes"] for p in pred})
         lenient = results[name]["lenient"]

@@ -508,4 +508,6 @@ def test_parsed_query_is_explicit() -> None:
         "person",
         "org",
         "location",
+        "speaker",
+        "quote",
     }

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from rich.console import Console
@@ -27,11 +29,11 @@ from rich.text import Text
 
 from duiding import __version__
 from duiding.ingest.errors import Reject
-from duiding.model import Article
+from duiding.model import Article, Quote
 from duiding.nlp import ModelMissing
 from duiding.search.index import IndexLockedError
-from duiding.search.query import QuerySyntaxError, caret, parse_query
-from duiding.store import DEFAULT_DB, Archive, SearchResults, StoreError, open_archive
+from duiding.search.query import ParsedQuery, QuerySyntaxError, caret, parse_query
+from duiding.store import DEFAULT_DB, Archive, QuoteHit, SearchResults, StoreError, open_archive
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -76,8 +78,9 @@ def opened(db: str) -> Iterator[Archive]:
 def main() -> None:
     """duiding: who says what in Dutch news.
 
-    Ingest a news archive (archive text files, JSONL, CSV, folders, .zip/.tar.gz), find its named entities,
-    store it in an embedded database with a Dutch full-text index, and search and read it.
+    Ingest a news archive (archive text files, JSONL, CSV, folders, .zip/.tar.gz), find its named entities
+    and who is quoted saying what, store it in an embedded database with a Dutch full-text index, and
+    search and read it.
 
     \b
     Start with:
@@ -85,6 +88,7 @@ def main() -> None:
       duiding search 'Poetin AND published:[2022-10-01 TO 2022-10-31]'
       duiding show nos-2448020
       duiding entities --top 20      the archive's most mentioned people, organisations, places
+      duiding quotes --speaker Hummels
     """
 
 
@@ -128,7 +132,7 @@ def _progress() -> Progress:
     help="Where to write the rejects report (default: DIR/rejects/ingest-TIME.jsonl).",
 )
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--no-nlp", is_flag=True, help="Store and index only; skip named-entity recognition.")
+@click.option("--no-nlp", is_flag=True, help="Store and index only; skip entities and quotes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest(
     paths: tuple[Path, ...],
@@ -148,7 +152,7 @@ def ingest(
     them, or .zip/.tar.gz archives. Ingest is idempotent: the same article again (same canonical URL,
     else source id, else content) is left alone, a changed one is updated. Bad records are reported as
     FILE:LINE: PROBLEM, written to a rejects report, and the rest goes on. New and changed articles
-    go through the Dutch NLP (named entities) unless --no-nlp.
+    go through the Dutch NLP (named entities and quotes) unless --no-nlp.
     """
     import codecs
 
@@ -261,6 +265,15 @@ def _results_json(results: SearchResults) -> dict[str, Any]:
     }
 
 
+def _parse_or_exit(query: str) -> ParsedQuery:
+    """The parsed query, or a one-line error with a caret under the problem (exit code 2)."""
+    try:
+        return parse_query(query)
+    except QuerySyntaxError as e:
+        err.print(f"[bold red]error:[/] {escape(caret(query, e))}", highlight=False)
+        sys.exit(2)
+
+
 @main.command()
 @click.argument("query")
 @db_option
@@ -273,13 +286,11 @@ def search(query: str, db: str, limit: int, offset: int, as_json: bool) -> None:
     \b
     Terms are stemmed (Poetins finds Poetin); "phrases"; AND, OR, NOT, -term, (groups);
     fields title: text: outlet: category: program: url: id: language:;
+    entities person:Putin org: location:; who is quoted speaker:"Tony van der Togt",
+    words inside quotes quote:bruggen;
     dates published:[2022-10-01 TO 2022-10-31], published:2022-10; wildcards Poet* Oekra?ne.
     """
-    try:
-        parsed = parse_query(query)
-    except QuerySyntaxError as e:
-        err.print(f"[bold red]error:[/] {escape(caret(query, e))}", highlight=False)
-        sys.exit(2)
+    parsed = _parse_or_exit(query)
     with opened(db) as archive:
         results = archive.search(parsed, limit=limit, offset=offset)
         pending = archive.pending_index()
@@ -344,8 +355,17 @@ def show(ref: str, db: str, as_json: bool) -> None:
             shown = value.isoformat() if name == "published" else value
             out.print(f"[dim]{name:>14}[/]  {escape(str(shown))}", highlight=False)
     out.print(f"[dim]{'entities':>14}[/]  {len(article.entities)}   [dim]quotes[/]  {len(article.quotes)}")
+    sources = Counter(q.speaker or "(no speaker)" for q in article.quotes)
+    if sources:
+        listed = " · ".join(f"{name} {n}" for name, n in sources.most_common())
+        out.print(f"[dim]{'quoted':>14}[/]  {escape(listed)}", highlight=False)
     out.print()
     out.print(escape(article.text), highlight=False)
+    if article.quotes:
+        out.print()
+        out.rule(f"quotes ({len(article.quotes)})", align="left")
+        for quote in article.quotes:
+            _print_quote(quote)
 
 
 @main.command()
@@ -366,33 +386,154 @@ def info(db: str, as_json: bool) -> None:
             out.print(f"[dim]{k:>14}[/]  {v}")
 
 
-# -- entities and evaluation --------------------------------------------------------------------------
+# -- entities, quotes and evaluation -------------------------------------------------------------------
+
+#: A progress bar appears once a command has run this long (seconds): none for a quick run.
+PROGRESS_DELAY = 1.0
+
+articles_file = click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
 
 
-def _read_jsonl_articles(path: Path) -> Iterator[tuple[int, int, dict[str, Any] | str]]:
+def _read_jsonl_articles(fh: IO[bytes]) -> Iterator[tuple[int, int, dict[str, Any] | str]]:
     """``(line, bytes, record)`` per line of an articles JSONL file; a bad line has its problem as record.
 
     Not the ingest readers: these commands take ``text`` exactly as given (offsets refer to it) and
     need nothing but ``text``. A blank line gives an empty problem and is skipped.
     """
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                yield lineno, len(raw), ""
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                yield lineno, len(raw), f"not a JSON object: {e}"
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                yield lineno, len(raw), "expected an object with a string 'text'"
-                continue
-            yield lineno, len(raw), record
+    for lineno, raw in enumerate(fh, start=1):
+        if not raw.strip():
+            yield lineno, len(raw), ""
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            yield lineno, len(raw), f"not a JSON object: {e}"
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield lineno, len(raw), "expected an object with a string 'text'"
+            continue
+        yield lineno, len(raw), record
+
+
+def _source_name(source: Path) -> str:
+    """How messages name an articles file: its path, or ``<stdin>`` for ``-``."""
+    return "<stdin>" if str(source) == "-" else str(source)
+
+
+@contextmanager
+def _open_articles(source: Path) -> Iterator[tuple[IO[bytes], str, int | None]]:
+    """The articles file (``-``: stdin) as bytes, the name to report it by, and its size if known."""
+    if str(source) == "-":
+        yield sys.stdin.buffer, _source_name(source), None
+        return
+    with source.open("rb") as fh:
+        yield fh, _source_name(source), source.stat().st_size
+
+
+class _Progress:
+    """A progress bar on stderr for a pass over an articles file, shown once it runs past a second."""
+
+    def __init__(self, name: str, total: int | None) -> None:
+        self.started = time.perf_counter()
+        self.articles = 0
+        self.bar = Progress(
+            TextColumn(f"[bold]{name}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[articles]:>8,} articles  {task.fields[rate]:>6,.0f}/s"),
+            TimeElapsedColumn(),
+            console=err,
+        )
+        self.task = self.bar.add_task(name, total=total, articles=0, rate=0.0)
+        self.shown = False
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def read(self, size: int) -> None:
+        self.bar.advance(self.task, size)
+        self._show()
+
+    def done(self, n: int = 1) -> None:
+        self.articles += n
+        self.bar.update(self.task, articles=self.articles, rate=self.articles / max(self.seconds, 1e-9))
+        self._show()
+
+    def _show(self) -> None:
+        if not self.shown and self.seconds >= PROGRESS_DELAY:
+            self.shown = True
+            self.bar.start()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.shown:
+            self.bar.stop()
+
+
+@contextmanager
+def _sink(output: Path | None) -> Iterator[IO[str]]:
+    """Where JSON Lines go: the ``-o`` file, else stdout."""
+    if output is None:
+        yield sys.stdout
+        return
+    with output.open("w", encoding="utf-8") as fh:
+        yield fh
+
+
+def _annotate_jsonl(
+    source: Path,
+    sink: IO[str] | None,
+    name: str,
+    run: Callable[[Iterable[str]], Iterable[Any]],
+    line: Callable[[dict[str, Any], Any], dict[str, Any]],
+) -> tuple[int, int, float]:
+    """Read articles from ``source``, annotate their texts with ``run`` (lazily, in order) and write
+    ``line(record, result)`` per article as JSON Lines to ``sink`` (if any).
+
+    A bad line is reported as ``file:line: problem`` and skipped. Returns (articles written, bad lines,
+    seconds).
+    """
+    pending: deque[dict[str, Any]] = deque()
+    bad = 0
+    written = 0
+    with _open_articles(source) as (fh, where, size), _Progress(name, size) as progress:
+
+        def texts() -> Iterator[str]:
+            nonlocal bad
+            for lineno, nbytes, record in _read_jsonl_articles(fh):
+                progress.read(nbytes)
+                if record == "":
+                    continue
+                if isinstance(record, str):
+                    bad += 1
+                    err.print(f"[yellow]reject[/] {escape(f'{where}:{lineno}: {record}')}", highlight=False)
+                    continue
+                pending.append(record)
+                yield record["text"]
+
+        for result in run(texts()):
+            record = line(pending.popleft(), result)
+            if sink is not None:
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+            progress.done()
+        return written, bad, progress.seconds
+
+
+def _load_nlp() -> Any:
+    from duiding.nlp.entities import load_model
+
+    try:
+        return load_model()
+    except ModelMissing as e:
+        fail(str(e))
 
 
 @main.command()
-@click.argument("source", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", required=False, type=articles_file)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write JSONL here.")
 @db_option
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1, None), help="With --db.")
@@ -401,7 +542,7 @@ def _read_jsonl_articles(path: Path) -> Iterator[tuple[int, int, dict[str, Any] 
 def entities(
     source: Path | None, output: Path | None, db: str, top: int, label: str | None, as_json: bool
 ) -> None:
-    """Named entities: of the articles in SOURCE (JSONL), or the archive's most mentioned ones.
+    """Named entities: of the articles in SOURCE (JSONL, - for stdin), or the archive's most mentioned ones.
 
     \b
     With SOURCE, reads articles {"id", "title"?, "text"} and writes one line per article:
@@ -422,36 +563,130 @@ def entities(
             )
         return
 
-    from duiding.nlp.entities import extract, load_model
+    from duiding.nlp.entities import extract
 
-    try:
-        nlp = load_model()
-    except ModelMissing as e:
-        fail(str(e))
+    nlp = _load_nlp()
     fields = {"start", "end", "text", "label", "entity_id", "canonical"}
-    sink = output.open("w", encoding="utf-8") if output else sys.stdout
-    bad = 0
-    try:
-        with Progress(
-            TextColumn("[bold]entities"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err
-        ) as progress:
-            task = progress.add_task("entities", total=source.stat().st_size)
-            for lineno, size, record in _read_jsonl_articles(source):
-                progress.advance(task, size)
-                if record == "":
-                    continue
-                if isinstance(record, str):
-                    bad += 1
-                    progress.console.print(f"[yellow]reject[/] {escape(f'{source}:{lineno}: {record}')}")
-                    continue
-                (mentions,) = extract([record["text"]], nlp)
-                line = {"id": record.get("id"), "entities": [m.model_dump(include=fields) for m in mentions]}
-                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            sink.close()
+    with _sink(output) as sink:
+        _, bad, _ = _annotate_jsonl(
+            source,
+            sink,
+            "entities",
+            lambda texts: extract(texts, nlp),
+            lambda record, mentions: {
+                "id": record.get("id"),
+                "entities": [m.model_dump(include=fields) for m in mentions],
+            },
+        )
     if bad:
-        fail(f"{bad} unreadable line(s) in {source}", code=1)
+        fail(f"{bad} unreadable line(s) in {_source_name(source)}", code=1)
+
+
+def _quote_line(hit: QuoteHit) -> dict[str, Any]:
+    return {
+        "article_id": hit.article_id,
+        "title": hit.title,
+        "published": hit.published.isoformat() if hit.published else None,
+        "url": hit.url,
+        **hit.quote.to_spec(),
+        "speaker_entity_id": hit.quote.speaker_entity_id,
+    }
+
+
+def _print_quote(quote: Quote, indent: str = "  ") -> None:
+    about = ", ".join(x for x in (quote.role, quote.organisation) if x)
+    speaker = f"[bold]{escape(quote.speaker)}[/]" if quote.speaker else "[dim](no speaker)[/]"
+    out.print(
+        f"{indent}{speaker}" + (f" [dim]({escape(about)})[/]" if about else "") + f"  [dim]{quote.type}[/]",
+        highlight=False,
+    )
+    out.print(f"{indent}  “{escape(' '.join(quote.text.split()))}”", highlight=False)
+
+
+@main.command(name="quotes")
+@click.argument("source", required=False, type=articles_file)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write JSONL here.")
+@db_option
+@click.option("--speaker", metavar="NAME", help="Only quotes of this source (name or alias, any spelling).")
+@click.option("--query", "-q", metavar="QUERY", help="Only quotes in articles this search query finds.")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1, None))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, None))
+@click.option("--json", "as_json", is_flag=True, help="Print {quotes: [...], total} as JSON (--db).")
+def quotes_(
+    source: Path | None,
+    output: Path | None,
+    db: str,
+    speaker: str | None,
+    query: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """Quotes: of the articles in SOURCE (JSONL, - for stdin), or those stored in the archive.
+
+    \b
+    With SOURCE, reads articles {"id", "title"?, "text"} and writes one line per article:
+    {"id", "quotes": [{"start", "end", "text", "type", "speaker", "speaker_aliases", "cue",
+    "role", "organisation"}]}, the format of spec/quotes.md, offsets into "text" exactly as given.
+    Without SOURCE, lists the archive's quotes, newest article first:
+      duiding quotes --speaker Poetin            his quotes (also Putin, Vladimir Poetin)
+      duiding quotes --query 'Belarus AND published:2022-10'
+    """
+    if source is not None:
+        extra = [
+            flag for flag, used in (("--speaker", speaker), ("--query", query), ("--json", as_json)) if used
+        ]
+        if extra:
+            fail(f"{', '.join(extra)} list the archive's quotes; leave out SOURCE to use them")
+        from duiding.nlp.quotes import extract_texts
+
+        nlp = _load_nlp()
+        counted = 0
+
+        def line(record: dict[str, Any], result: tuple[list[Any], list[Quote]]) -> dict[str, Any]:
+            nonlocal counted
+            counted += len(result[1])
+            return {"id": record.get("id"), "quotes": [q.to_spec() for q in result[1]]}
+
+        with _sink(output) as sink:
+            n, bad, seconds = _annotate_jsonl(
+                source, sink, "quotes", lambda texts: extract_texts(texts, nlp), line
+            )
+        if output:
+            err.print(
+                f"{articles(n)}, {counted:,} quote{'' if counted == 1 else 's'} "
+                f"({n / seconds if seconds else 0.0:,.1f} articles/s) → {escape(str(output))}"
+            )
+        if bad:
+            fail(f"{bad} unreadable line(s) in {_source_name(source)}", code=1)
+        return
+
+    parsed = _parse_or_exit(query) if query is not None else None
+    with opened(db) as archive:
+        found = archive.quotes(speaker=speaker, query=parsed, limit=limit, offset=offset)
+        pending = archive.pending_index() if parsed is not None else 0
+    if pending:
+        err.print(
+            f"[yellow]note:[/] {articles(pending)} in the store are not in the index yet; run duiding reindex"
+        )
+    if as_json:
+        out.print_json(json.dumps({"quotes": [_quote_line(h) for h in found.hits], "total": found.total}))
+        return
+    shown_to = offset + len(found.hits)
+    out.print(
+        f"[bold]{found.total:,} quote{'' if found.total == 1 else 's'}[/]"
+        + (f" (showing {offset + 1}–{shown_to})" if found.hits else "")
+    )
+    if not found.total and speaker is None and parsed is None:
+        err.print(
+            "[yellow]note:[/] the archive holds no quotes: articles ingested with --no-nlp, or before "
+            "duiding found quotes, have none"
+        )
+    for hit in found.hits:
+        date = hit.published.strftime("%Y-%m-%d") if hit.published else "          "
+        out.print()
+        out.print(f"[dim]{escape(hit.article_id)} · {date} ·[/] {escape(hit.title)}", highlight=False)
+        _print_quote(hit.quote)
 
 
 @main.group(name="eval")
@@ -486,13 +721,91 @@ def eval_ner(gold: Path, model: str | None, as_json: bool) -> None:
     out.print(f"{result['words']:,} words, {result['words_per_second']:,.0f} words/s")
 
 
+@eval_.command(name="quotes")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", metavar="ARTICLES", type=articles_file)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the predictions here."
+)
+@click.option("--json", "as_json", is_flag=True)
+def eval_quotes(gold: Path, source: Path, output: Path | None, as_json: bool) -> None:
+    """Run the quote extractor on ARTICLES (JSONL {"id", "text"}) and score it against GOLD.
+
+    \b
+    GOLD is JSON Lines in the format of spec/quotes.md. Prints precision, recall and F1 at the lenient
+    (overlap >= 0.3) and strict (>= 0.8) thresholds, speaker match, speaker resolved, type match and
+    attributed recall, scored as spec/quotes.md lays down, and articles/s.
+    """
+    from duiding.nlp import quote_eval
+    from duiding.nlp.quotes import extract_texts
+
+    try:
+        gold_quotes = quote_eval.load(gold)
+    except (OSError, UnicodeDecodeError, quote_eval.QuoteFileError) as e:
+        fail(str(e))
+    nlp = _load_nlp()
+    predicted: dict[str, list[dict[str, Any]]] = {}
+    missing_id = 0
+
+    def line(record: dict[str, Any], result: tuple[list[Any], list[Quote]]) -> dict[str, Any]:
+        nonlocal missing_id
+        specs = [q.to_spec() for q in result[1]]
+        if record.get("id") is None:
+            missing_id += 1
+        else:
+            predicted[str(record["id"])] = specs
+        return {"id": record.get("id"), "quotes": specs}
+
+    with _sink(output) if output else nullcontext() as sink:
+        n, bad, seconds = _annotate_jsonl(
+            source, sink, "quotes", lambda texts: extract_texts(texts, nlp), line
+        )
+    result = quote_eval.score(gold_quotes, predicted)
+    result["articles_per_second"] = round(n / seconds, 2) if seconds else 0.0
+    unscored = sorted(set(gold_quotes) - set(predicted))
+    if missing_id:
+        err.print(
+            f"[yellow]warning:[/] {missing_id} article(s) in {escape(str(source))} have no id: not scored"
+        )
+    if unscored:
+        err.print(
+            f"[yellow]warning:[/] {len(unscored)} gold article(s) are not in {escape(_source_name(source))} "
+            f"(they count as having no predicted quotes): {escape(', '.join(unscored[:5]))}"
+            + (" …" if len(unscored) > 5 else "")
+        )
+    if as_json:
+        out.print_json(data=result)
+    else:
+        out.print(
+            f"articles {result['articles']:,}  gold quotes {result['gold']:,}  "
+            f"predicted {result['predicted']:,}"
+        )
+        columns = (
+            "precision",
+            "recall",
+            "f1",
+            "speaker_match",
+            "speaker_resolved",
+            "type_match",
+            "attributed_recall",
+        )
+        heads = ("P", "R", "F1", "speaker", "resolved", "type", "attr. recall")
+        out.print(f"{'':<9}" + "".join(f"{h:>13}" for h in heads))
+        for name, _ in quote_eval.THRESHOLDS:
+            row = result[name]
+            out.print(f"{name:<9}" + "".join(f"{row[c]:>13.4f}" for c in columns))
+        out.print(f"{articles(n)} in {seconds:.1f} s, {result['articles_per_second']:,.1f} articles/s")
+    if bad:
+        fail(f"{bad} unreadable line(s) in {_source_name(source)}", code=1)
+
+
 @main.command()
 @db_option
 @click.option(
     "--query", "-q", default="Loekasjenko", show_default=True, help="What to search for afterwards."
 )
 def demo(db: str, query: str) -> None:
-    """Ingest the bundled sample article, search it and list the entities it found."""
+    """Ingest the bundled sample article, search it and list the entities and quotes it found."""
     sample = resources.files("duiding") / "samples" / "nos-2448020.txt"
     with resources.as_file(sample) as path:
         ctx = click.get_current_context()
@@ -502,6 +815,8 @@ def demo(db: str, query: str) -> None:
     ctx.invoke(search, query=query, db=db)
     out.rule("duiding entities --top 10")
     ctx.invoke(entities, source=None, db=db, top=10)
+    out.rule("duiding quotes --speaker 'Van der Togt' --limit 3")
+    ctx.invoke(quotes_, db=db, speaker="Van der Togt", limit=3)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -87,12 +87,16 @@ class IngestOptions:
     encoding: str = "utf-8"
     strict: bool = False
     batch_size: int = DEFAULT_BATCH
-    nlp: bool = True  # run the Dutch NLP (entities) on new and changed articles
+    nlp: bool = True  # run the Dutch NLP (entities and quotes) on new and changed articles
 
 
 def _annotator() -> Callable[[list[Article]], None]:
-    """The NLP run on each batch before it is stored (loaded here so --no-nlp never imports spaCy)."""
-    from duiding.nlp.entities import annotate, load_model
+    """The NLP run on each batch before it is stored: entities and quotes, in one pass of the pipeline.
+
+    Loaded here so --no-nlp never imports spaCy.
+    """
+    from duiding.nlp.entities import load_model
+    from duiding.nlp.quotes import annotate
 
     nlp = load_model()
     return lambda articles: annotate(articles, nlp)

@@ -39,6 +39,7 @@ from luqum.tree import (
 )
 
 from duiding.model import Article
+from duiding.nlp import speakers
 from duiding.nlp.normalize import name_search_text
 from duiding.search.query import (
     DEFAULT_FIELDS,
@@ -56,7 +57,7 @@ from duiding.search.query import (
 __all__ = ["SCHEMA_VERSION", "SearchIndex", "local_day"]
 
 #: Bump when fields or analyzers change: existing indexes are then recreated and rebuilt.
-SCHEMA_VERSION = 2  # 2: person, org, location
+SCHEMA_VERSION = 3  # 2: person, org, location; 3: speaker, quote
 VERSION_FILE = "duiding-index.json"
 
 WRITER_HEAP = 128_000_000
@@ -68,12 +69,12 @@ NL = "duiding_nl"  # simple → remove_long(40) → lowercase → ascii_fold →
 NL_EXACT = "duiding_nl_exact"  # the same without stemming: wildcards match whole words
 KEYWORD = "duiding_keyword"  # the whole value, lowercased and ascii-folded
 URL = "duiding_url"  # the URL's words, lowercased
-NAME = "duiding_name"  # entity names, already normalised to their search key's words in Python
+NAME = "duiding_name"  # entity and speaker names, already normalised to their search words in Python
 
 # Unfielded terms search these fields; a title hit counts double.
 DEFAULT_BOOSTS = [(name, TITLE_BOOST if name == "title" else 1.0) for name in DEFAULT_FIELDS]
 KEYWORD_FIELDS = tuple(name for name, kind in FIELDS.items() if kind == "keyword")
-EXACT = {"title": "title_exact", "text": "text_exact"}
+EXACT = {"title": "title_exact", "text": "text_exact", "quote": "quote_exact"}
 
 
 def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -104,13 +105,16 @@ def _schema() -> tantivy.Schema:
     sb.add_integer_field("seq", stored=True, indexed=True, fast=True)
     sb.add_text_field("title", tokenizer_name=NL)
     sb.add_text_field("text", tokenizer_name=NL)
+    sb.add_text_field("quote", tokenizer_name=NL)
     sb.add_text_field("title_exact", tokenizer_name=NL_EXACT, index_option="freq")
     sb.add_text_field("text_exact", tokenizer_name=NL_EXACT, index_option="freq")
+    sb.add_text_field("quote_exact", tokenizer_name=NL_EXACT, index_option="freq")
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, tokenizer_name=KEYWORD, index_option="freq")
     sb.add_text_field("url", tokenizer_name=URL)
     for name in ENTITY_FIELDS:
         sb.add_text_field(name, tokenizer_name=NAME)
+    sb.add_text_field("speaker", tokenizer_name=NAME)
     sb.add_date_field("published", indexed=True, fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)
     return sb.build()
@@ -131,6 +135,11 @@ def _entity_values(article: Article) -> dict[str, list[str]]:
             if key:
                 values.setdefault(field, {})[key] = None
     return {field: list(keys) for field, keys in values.items()}
+
+
+def _speaker_values(article: Article) -> list[str]:
+    """The search text of ``speaker``: each quoted source's names as words, and its entity id."""
+    return list(dict.fromkeys(term for q in article.quotes for term in speakers.quote_terms(q)))
 
 
 def local_day(published: datetime) -> int:
@@ -251,6 +260,8 @@ class _Translator:
         if kind == "keyword":
             tokens = self.an[KEYWORD].analyze(_keyword_value(text))
             return tantivy.Query.term_query(self.schema, field, tokens[0]) if tokens else None
+        if kind == "speaker":
+            return self.speaker(text, field, slop)
         if kind == "entity":
             text = name_search_text(ENTITY_FIELDS[field], text)
         analyzer = self.an[NL if kind == "text" else NAME if kind == "entity" else URL]
@@ -263,6 +274,22 @@ class _Translator:
         first = tokens[0].position
         words: list[str | tuple[int, str]] = [(t.position - first, t.text) for t in tokens]
         return tantivy.Query.phrase_query(self.schema, field, words, slop=slop)
+
+    def speaker(self, name: str, field: str, slop: int) -> tantivy.Query | None:
+        """Any of the name's search forms as a run of words of a source's name, or its entity ids."""
+        subs: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for form in speakers.forms(name):
+            words = form.split()
+            if len(words) == 1:
+                q = tantivy.Query.term_query(self.schema, field, words[0])
+            else:
+                q = tantivy.Query.phrase_query(self.schema, field, words, slop=slop)
+            subs.append((tantivy.Occur.Should, q))
+        for eid in speakers.entity_ids(name):
+            subs.append((tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, eid)))
+        if not subs:
+            return None
+        return subs[0][1] if len(subs) == 1 else tantivy.Query.boolean_query(subs)
 
     def match_all(self, field: str | None) -> tantivy.Query:
         if field is None:
@@ -464,6 +491,11 @@ class SearchIndex:
         for field, values in _entity_values(article).items():
             for value in values:
                 doc.add_text(field, value)
+        for value in _speaker_values(article):
+            doc.add_text("speaker", value)
+        for quote in article.quotes:
+            doc.add_text("quote", quote.text)
+            doc.add_text("quote_exact", quote.text)
         urls = [u for u in (article.url, article.canonical_url) if u]
         for u in dict.fromkeys(urls):
             doc.add_text("url", u)
@@ -547,6 +579,15 @@ class SearchIndex:
         pairs = zip(result.hits, seqs, strict=True)
         hits = [(int(seq), float(score)) for (score, _), seq in pairs if seq is not None]
         return hits, total
+
+    def matching_seqs(self, query: ParsedQuery) -> list[int]:
+        """The ``seq`` of every document ``query`` finds, in no particular order."""
+        searcher = self._searcher
+        if searcher.num_docs == 0:
+            return []
+        result = searcher.search(self.to_tantivy(query), searcher.num_docs, count=False)
+        seqs = searcher.fast_field_values("seq", [addr for _, addr in result.hits])
+        return [int(seq) for seq in seqs if seq is not None]
 
     # -- snippets ----------------------------------------------------------------------------
 

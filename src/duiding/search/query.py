@@ -7,7 +7,8 @@ Parsing and validation live here and know nothing of tantivy, so the tantivy ind
 * terms, ``"phrases"``, ``AND`` / ``OR`` / ``NOT``, ``-term``, ``+term``, parentheses;
   the implicit operator is AND (``Poetin Loekasjenko`` narrows, as news-archive users expect);
 * field queries ``title:``, ``text:``, ``outlet:``, ``category:``, ``program:``, ``url:``, ``id:``,
-  ``language:`` and field groups ``title:(a OR b)``;
+  ``language:``, the entity fields ``person:``, ``org:``, ``location:``, the quote fields ``speaker:``
+  (who is quoted) and ``quote:`` (words inside quotes), and field groups ``title:(a OR b)``;
 * dates: ``published:[2022-10-01 TO 2022-10-31]``, ``{…}`` exclusive, ``*`` open ends,
   ``published:>=2022-10-01``, a bare day ``published:2022-10-12``, month ``2022-10``, year ``2022``
   or a full datetime with offset ``2022-10-12T07:00:00+02:00`` (colons need no escaping);
@@ -73,10 +74,13 @@ __all__ = [
 #: ``text``: analysed (stemmed) words; ``keyword``: the whole value, case- and accent-insensitive;
 #: ``url``: the URL's words (``url:nieuwsuur``, ``url:"nos.nl"``); ``date``: see :func:`date_range`;
 #: ``entity``: the canonical names of the article's entities of one kind, compared through the
-#: transliteration-aware key of :mod:`duiding.nlp.normalize` (``person:Putin`` finds Poetin).
+#: transliteration-aware key of :mod:`duiding.nlp.normalize` (``person:Putin`` finds Poetin);
+#: ``speaker``: the names and aliases of the sources the article quotes, compared the same way
+#: (:mod:`duiding.nlp.speakers`). ``quote`` is a text field holding the words of the article's quotes.
 FIELDS: dict[str, str] = {
     "title": "text",
     "text": "text",
+    "quote": "text",
     "outlet": "keyword",
     "category": "keyword",
     "program": "keyword",
@@ -87,6 +91,7 @@ FIELDS: dict[str, str] = {
     "person": "entity",
     "org": "entity",
     "location": "entity",
+    "speaker": "speaker",
 }
 
 #: The entity label each ``entity`` field holds.

@@ -5,11 +5,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from duiding.store.base import Archive, Outcome, SearchHit, SearchResults, StoreError
+from duiding.store.base import (
+    Archive,
+    Outcome,
+    QuoteHit,
+    QuoteResults,
+    SearchHit,
+    SearchResults,
+    StoreError,
+)
 
 DEFAULT_DB = "./duiding-data"
 
-__all__ = ["DEFAULT_DB", "Archive", "Outcome", "SearchHit", "SearchResults", "StoreError", "open_archive"]
+__all__ = [
+    "DEFAULT_DB",
+    "Archive",
+    "Outcome",
+    "QuoteHit",
+    "QuoteResults",
+    "SearchHit",
+    "SearchResults",
+    "StoreError",
+    "open_archive",
+]
 
 
 def open_archive(db: str | os.PathLike[str] | None = None) -> Archive:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
-from duiding.model import Article, Entity
+from duiding.model import Article, Entity, Quote
 from duiding.search.query import ParsedQuery
 
 # A progress callback: called with the number of items just done.
@@ -39,6 +40,23 @@ class SearchResults:
     total: int
 
 
+@dataclass
+class QuoteHit:
+    """A stored quote and the article it is in."""
+
+    article_id: str
+    title: str
+    published: datetime | None
+    url: str | None
+    quote: Quote
+
+
+@dataclass
+class QuoteResults:
+    hits: list[QuoteHit]
+    total: int
+
+
 class StoreError(RuntimeError):
     """A problem with the data directory or database that a user can act on."""
 
@@ -58,6 +76,21 @@ class Archive(Protocol):
 
     def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
         """The archive's canonical entities, most mentioned first."""
+        ...
+
+    def quotes(
+        self,
+        speaker: str | None = None,
+        query: ParsedQuery | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> QuoteResults:
+        """Stored quotes, newest article first, then in text order; ``total`` counts all that match.
+
+        ``speaker``: the source's name or one of its aliases, case-insensitive and in any spelling
+        :mod:`duiding.nlp.speakers` folds together (``Poetin`` finds ``Vladimir Poetin``), or a name of
+        the speaker's entity; ``query``: only quotes of the articles the search query finds.
+        """
         ...
 
     def get(self, ref: str) -> Article | None:

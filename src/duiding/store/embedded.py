@@ -14,7 +14,7 @@ from pathlib import Path
 from duiding.model import Article, Entity
 from duiding.search.index import SearchIndex
 from duiding.search.query import ParsedQuery
-from duiding.store.base import Advance, Outcome, SearchHit, SearchResults, StoreError
+from duiding.store.base import Advance, Outcome, QuoteResults, SearchHit, SearchResults, StoreError
 from duiding.store.sqlite import SqliteStore
 
 DATABASE_FILE = "duiding.sqlite3"
@@ -44,10 +44,11 @@ class EmbeddedArchive:
 
     def upsert(self, articles: Sequence[Article]) -> list[Outcome]:
         results = self.store.upsert(articles)
+        # What changed, and unchanged articles that came with (new) annotations: the index holds those.
         changed = [
             seq
             for (outcome, seq, _), article in zip(results, articles, strict=True)
-            if outcome is not Outcome.UNCHANGED
+            if outcome is not Outcome.UNCHANGED or article.entities or article.quotes
         ]
         if changed:
             by_seq = {seq: a for (_, seq, _), a in zip(results, articles, strict=True)}
@@ -62,6 +63,16 @@ class EmbeddedArchive:
 
     def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
         return self.store.entities(limit=limit, label=label)
+
+    def quotes(
+        self,
+        speaker: str | None = None,
+        query: ParsedQuery | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> QuoteResults:
+        seqs = self.index.matching_seqs(query) if query is not None else None
+        return self.store.quotes(speaker=speaker, seqs=seqs, limit=limit, offset=offset)
 
     def get(self, ref: str) -> Article | None:
         return self.store.get(ref)

@@ -9,18 +9,34 @@ an index that fell behind (a crash between the two commits) is caught up from he
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 
 from duiding import urls
 from duiding.model import Article, Entity, EntityMention, Quote
-from duiding.store.base import Outcome, StoreError
+from duiding.nlp import speakers
+from duiding.store.base import Outcome, QuoteHit, QuoteResults, StoreError
 
-# Each migration takes the schema from version i to i + 1. Never edit one that has shipped: add another.
-MIGRATIONS: list[str] = [
+
+def _add_speaker_search(conn: sqlite3.Connection) -> None:
+    """Version 2: ``quotes.speaker_search`` (see :func:`duiding.nlp.speakers.search_key`), filled in."""
+    conn.execute("ALTER TABLE quotes ADD COLUMN speaker_search TEXT")
+    rows = conn.execute("SELECT article_seq, start, end, speaker, speaker_aliases FROM quotes").fetchall()
+    conn.executemany(
+        "UPDATE quotes SET speaker_search = ? WHERE article_seq = ? AND start = ? AND end = ?",
+        [(speakers.search_key([r[3], *json.loads(r[4] or "[]")]), r[0], r[1], r[2]) for r in rows],
+    )
+
+
+# Each migration takes the schema from version i to i + 1: SQL statements separated by ``;``, or a
+# function given the connection (inside the migration's transaction). Never edit one that has shipped:
+# add another.
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """
     CREATE TABLE articles (
         seq            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,6 +101,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX quotes_speaker ON quotes(speaker);
     CREATE INDEX quotes_speaker_entity ON quotes(speaker_entity_id);
     """,
+    _add_speaker_search,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -92,6 +109,30 @@ _ARTICLE_COLUMNS = (
     "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
     "text, content_hash, source_file, source_line"
 )
+
+
+_QUOTE_COLUMNS = "start, end, type, speaker, speaker_aliases, cue, role, organisation, speaker_entity_id"
+_QUOTE_COLUMNS_Q = ", ".join(f"q.{c.strip()}" for c in _QUOTE_COLUMNS.split(","))
+
+
+def _quote(text: str, row: sqlite3.Row) -> Quote:
+    """A Quote from a row with :data:`_QUOTE_COLUMNS`, its text cut from the article's."""
+    return Quote(
+        start=row["start"],
+        end=row["end"],
+        text=text[row["start"] : row["end"]],
+        type=row["type"],
+        speaker=row["speaker"],
+        speaker_aliases=json.loads(row["speaker_aliases"]),
+        cue=row["cue"],
+        role=row["role"],
+        organisation=row["organisation"],
+        speaker_entity_id=row["speaker_entity_id"],
+    )
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -129,10 +170,14 @@ class SqliteStore:
         for number in range(version, SCHEMA_VERSION):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                # executescript would commit the open transaction; run statement by statement instead.
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                migration = MIGRATIONS[number]
+                if callable(migration):
+                    migration(self.conn)
+                else:
+                    # executescript would commit the open transaction; run statement by statement instead.
+                    for statement in migration.split(";"):
+                        if statement.strip():
+                            self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
                 self.conn.execute("COMMIT")
             except BaseException:
@@ -209,7 +254,9 @@ class SqliteStore:
         seq, article_id = int(row["seq"]), str(row["id"])
         if row["fingerprint"] == fingerprint:
             if a.entities or a.quotes:
+                # New annotations of the same text: the index holds them too (person:, speaker:, quote:).
                 self._replace_annotations(seq, a, touched)
+                self.conn.execute("UPDATE articles SET indexed = 0 WHERE seq = ?", (seq,))
             return Outcome.UNCHANGED, seq, article_id
         assignments = ", ".join(f"{k} = ?" for k in values)
         self.conn.execute(
@@ -242,7 +289,8 @@ class SqliteStore:
             [(seq, m.start, m.end, m.label, m.entity_id, m.canonical, m.text) for m in a.entities],
         )
         self.conn.executemany(
-            "INSERT OR REPLACE INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO quotes (article_seq, start, end, type, speaker, speaker_aliases, cue, "
+            "role, organisation, speaker_entity_id, speaker_search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     seq,
@@ -255,6 +303,7 @@ class SqliteStore:
                     q.role,
                     q.organisation,
                     q.speaker_entity_id,
+                    speakers.search_key([q.speaker, *q.speaker_aliases]),
                 )
                 for q in a.quotes
             ],
@@ -327,8 +376,8 @@ class SqliteStore:
         return int(self.conn.execute("SELECT count(*) FROM articles WHERE indexed = 0").fetchone()[0])
 
     def iter_unindexed(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
-        """Unindexed rows in seq order, without annotations (the index does not need them)."""
-        return self._paged("indexed = 0 AND ", chunk, annotations=False)
+        """Unindexed rows in seq order, with their annotations (the index holds entities and quotes)."""
+        return self._paged("indexed = 0 AND ", chunk, annotations=True)
 
     def iter_articles(self, chunk: int = 1000) -> Iterator[tuple[int, Article]]:
         return self._paged("", chunk, annotations=True)
@@ -343,9 +392,11 @@ class SqliteStore:
             ).fetchall()
             if not rows:
                 return
-            for row in rows:
-                yield int(row["seq"]), self._article(row, annotations=annotations)
-            last = int(rows[-1]["seq"])
+            seqs = [int(row["seq"]) for row in rows]
+            mentions, quotes = self._annotations(seqs) if annotations else ({}, {})
+            for seq, row in zip(seqs, rows, strict=True):
+                yield seq, self._build(row, mentions.get(seq, []), quotes.get(seq, []))
+            last = seqs[-1]
 
     def by_seqs(self, seqs: Sequence[int]) -> dict[int, Article]:
         if not seqs:
@@ -373,26 +424,51 @@ class SqliteStore:
                 row = rows[0]
         return self._article(row) if row is not None else None
 
-    def _article(self, row: sqlite3.Row, annotations: bool = True) -> Article:
-        seq = int(row["seq"])
-        entities: list[EntityMention] = []
-        quotes: list[Quote] = []
-        text = row["text"]
-        if annotations:
+    def _annotations(
+        self, seqs: Sequence[int]
+    ) -> tuple[dict[int, list[sqlite3.Row]], dict[int, list[sqlite3.Row]]]:
+        """The mention and quote rows of these articles, by seq, each in text order."""
+        mentions: dict[int, list[sqlite3.Row]] = defaultdict(list)
+        quotes: dict[int, list[sqlite3.Row]] = defaultdict(list)
+        for i in range(0, len(seqs), 500):
+            chunk = list(seqs[i : i + 500])
             for m in self.conn.execute(
-                "SELECT start, end, label, entity_id, canonical FROM mentions WHERE article_seq = ? "
-                "ORDER BY start",
-                (seq,),
+                "SELECT article_seq, start, end, label, entity_id, canonical FROM mentions "
+                f"WHERE article_seq IN ({_marks(chunk)}) ORDER BY article_seq, start",
+                chunk,
             ):
-                entities.append(EntityMention(text=text[m["start"] : m["end"]], **dict(m)))
+                mentions[int(m["article_seq"])].append(m)
             for q in self.conn.execute(
-                "SELECT start, end, type, speaker, speaker_aliases, cue, role, organisation, "
-                "speaker_entity_id FROM quotes WHERE article_seq = ? ORDER BY start",
-                (seq,),
+                f"SELECT article_seq, {_QUOTE_COLUMNS} FROM quotes "
+                f"WHERE article_seq IN ({_marks(chunk)}) ORDER BY article_seq, start",
+                chunk,
             ):
-                fields = dict(q)
-                fields["speaker_aliases"] = json.loads(fields["speaker_aliases"])
-                quotes.append(Quote(text=text[q["start"] : q["end"]], **fields))
+                quotes[int(q["article_seq"])].append(q)
+        return mentions, quotes
+
+    def _article(self, row: sqlite3.Row, annotations: bool = True) -> Article:
+        if not annotations:
+            return self._build(row, [], [])
+        mentions, quotes = self._annotations([int(row["seq"])])
+        seq = int(row["seq"])
+        return self._build(row, mentions.get(seq, []), quotes.get(seq, []))
+
+    def _build(
+        self, row: sqlite3.Row, mention_rows: list[sqlite3.Row], quote_rows: list[sqlite3.Row]
+    ) -> Article:
+        text = row["text"]
+        entities = [
+            EntityMention(
+                start=m["start"],
+                end=m["end"],
+                text=text[m["start"] : m["end"]],
+                label=m["label"],
+                entity_id=m["entity_id"],
+                canonical=m["canonical"],
+            )
+            for m in mention_rows
+        ]
+        quotes = [_quote(text, q) for q in quote_rows]
         return Article.model_construct(
             id=row["id"],
             title=row["title"],
@@ -411,6 +487,90 @@ class SqliteStore:
             entities=entities,
             quotes=quotes,
         )
+
+    # -- quotes ----------------------------------------------------------------------------------
+
+    def _entities_named(self, name: str) -> list[str]:
+        """Ids of the archive's entities whose canonical name or an alias is ``name`` (case-insensitive)."""
+        wanted = _fold(name)
+        if not wanted:
+            return []
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", " ".join(name.split())) + "%"
+        rows = self.conn.execute(
+            "SELECT id, canonical, aliases FROM entities "
+            "WHERE canonical LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\'",
+            (pattern, pattern),
+        )
+        return [
+            r["id"]
+            for r in rows
+            if wanted == _fold(r["canonical"]) or wanted in {_fold(a) for a in json.loads(r["aliases"])}
+        ]
+
+    def quotes(
+        self,
+        speaker: str | None = None,
+        seqs: Sequence[int] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> QuoteResults:
+        """Stored quotes, newest article first (then in text order), with the total that match.
+
+        ``speaker``: the source's name or an alias, in any spelling :mod:`duiding.nlp.speakers` folds
+        together, or a name of the speaker's entity; ``seqs``: only quotes of these articles.
+        """
+        where: list[str] = []
+        args: list[object] = []
+        join = ""
+        if speaker is not None:
+            alternatives = ["instr(q.speaker_search, ?) > 0" for _ in speakers.needles(speaker)]
+            args += speakers.needles(speaker)
+            ids = list(dict.fromkeys([*speakers.entity_ids(speaker), *self._entities_named(speaker)]))
+            if ids:
+                alternatives.append(f"q.speaker_entity_id IN ({_marks(ids)})")
+                args += ids
+            if not alternatives:
+                return QuoteResults(hits=[], total=0)
+            where.append("(" + " OR ".join(alternatives) + ")")
+        if seqs is not None:
+            if not seqs:
+                return QuoteResults(hits=[], total=0)
+            # The articles a search found, as a join (there may be many more than an IN list can hold).
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS quote_filter (seq INTEGER PRIMARY KEY)")
+            self.conn.execute("BEGIN")
+            try:
+                self.conn.execute("DELETE FROM quote_filter")
+                self.conn.executemany("INSERT OR IGNORE INTO quote_filter VALUES (?)", ((s,) for s in seqs))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            join = "JOIN quote_filter f ON f.seq = q.article_seq "
+        condition = ("WHERE " + " AND ".join(where) + " ") if where else ""
+        body = f"FROM quotes q JOIN articles a ON a.seq = q.article_seq {join}{condition}"
+        total = int(self.conn.execute(f"SELECT count(*) {body}", args).fetchone()[0])
+        sql = (
+            f"SELECT a.id AS article_id, a.title, a.published, a.url, a.text, {_QUOTE_COLUMNS_Q} {body}"
+            "ORDER BY a.published_utc IS NULL, a.published_utc DESC, a.seq DESC, q.start"
+        )
+        page: list[object] = []
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            page = [limit, offset]
+        elif offset:
+            sql += " LIMIT -1 OFFSET ?"
+            page = [offset]
+        hits = [
+            QuoteHit(
+                article_id=r["article_id"],
+                title=r["title"],
+                published=datetime.fromisoformat(r["published"]) if r["published"] else None,
+                url=r["url"],
+                quote=_quote(r["text"], r),
+            )
+            for r in self.conn.execute(sql, [*args, *page])
+        ]
+        return QuoteResults(hits=hits, total=total)
 
     def close(self) -> None:
         self.conn.close()
