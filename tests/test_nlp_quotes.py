@@ -361,3 +361,11 @@ def test_quoted_fragment_after_a_verdict_is_the_subjects_words(nlp, dpg):
     # but a nickname between a first name and a surname is not a quote: "Abderrahim 'Appie' Belhadj"
     text, found = _in_article(nlp, dpg, "10679687")
     assert not [q for q in found if q.text == "Appie"]
+
+
+def test_a_possessive_name_is_not_the_speaker(nlp):
+    text = 'Het Kremlin reageerde snel. "Er komt geen mobilisatie", zei Poetins woordvoerder Dmitri Peskov.'
+    (q,) = run(nlp, text)
+    assert (q.speaker, q.role) == ("Dmitri Peskov", "woordvoerder")
+    (q,) = run(nlp, "Volgens Poetins woordvoerder Dmitri Peskov is er geen sprake van een mobilisatie.")
+    assert (q.type, q.speaker) == ("indirect", "Dmitri Peskov")

@@ -379,15 +379,20 @@ def _role_before(art: _Article, k: int) -> str | None:
         return None
     # what comes before the role must open a noun phrase: a determiner, a cue, the sentence start, a comma
     before = toks[j] if j >= 0 and toks[j].sent == toks[k].sent else None
-    if before is not None and not (
-        before.lower in cues.DETERMINERS
-        or before.lower in cues.CLAUSE_CUES
-        or before.lower in cues.AFTER_QUOTE
-        or before.lower in cues.SEPARABLE_FORMS
-        or before.lower in cues.MARKERS
-        or before.lower in cues.FINITE
-        or before.text in ",:;(–—"
-        or before.text in QUOTE_MARKS
+    genitive = before is not None and j >= 0 and art.mention_at(j) is not None and _genitive(art, j)
+    if (
+        before is not None
+        and not genitive
+        and not (
+            before.lower in cues.DETERMINERS
+            or before.lower in cues.CLAUSE_CUES
+            or before.lower in cues.AFTER_QUOTE
+            or before.lower in cues.SEPARABLE_FORMS
+            or before.lower in cues.MARKERS
+            or before.lower in cues.FINITE
+            or before.text in ",:;(–—"
+            or before.text in QUOTE_MARKS
+        )
     ):
         return None
     words.reverse()
@@ -685,6 +690,8 @@ def _phrase_end(art: _Article, a: int, limit: int) -> int:
                 break
         if named and low.endswith("e") and m is None:
             named = False  # a capitalised adjective: "de Amsterdamse advocaat"
+        if named and m is not None and t.start == m.start and _genitive(art, k):
+            named = False  # "Poetins woordvoerder": a possessive, the head comes after it
         if named or (
             t.text[:1].islower()
             and not low.endswith("e")
@@ -718,12 +725,32 @@ def _source_at(art: _Article, a: int, limit: int, before: int) -> tuple[Source |
     return src, end
 
 
+def _genitive(art: _Article, k: int) -> bool:
+    """Is the name at token k a possessive (``Poetins woordvoerder``, ``Loekasjenko's lot``)?"""
+    m = art.mention_at(k)
+    if m is None:
+        return False
+    end = art.span_of_mention(k)
+    nxt = art.toks[end + 1] if end + 1 < len(art.toks) else None
+    canonical = m.canonical or m.text
+    if nxt is None or not nxt.is_word or not nxt.text[:1].islower():
+        return False
+    if m.text.endswith(("'s", "’s")) or (m.text.endswith("s") and not canonical.endswith("s")):
+        return True
+    # "Poetins woordvoerder Dmitri Peskov": an -s name, a role noun, then another name
+    after = art.mention_at(end + 2) if end + 2 < len(art.toks) else None
+    return m.text.endswith("s") and (nxt.lower in cues.SPOKES or _is_title(nxt.lower)) and after is not None
+
+
 def _persons_in(art: _Article, a: int, end: int) -> Source | None:
-    """The person a phrase names; ``X en Y`` when it names two joined by ``en``."""
+    """The person a phrase names; ``X en Y`` when it names two joined by ``en``. A possessive is not
+    the person (``Poetins woordvoerder Dmitri Peskov`` is Peskov)."""
     people: list[tuple[int, EntityMention]] = []
     for k in range(a, end):
         m = art.mention_at(k)
         if m is not None and m.label == "PER" and (not people or people[-1][1] is not m):
+            if art.toks[k].start == m.start and _genitive(art, k):
+                continue
             people.append((k, m))
     if not people:
         return None
@@ -1410,10 +1437,9 @@ class _Extractor:
         around = phrase.split() + [t.lower for t in toks[end : min(b, end + 2)]]
         if phrase in cues.NOT_SOURCES or any(_not_a_source_word(w) for w in around):
             return None, a
-        for k in range(a, end):
-            m = art.mention_at(k)
-            if m is not None and m.label == "PER":
-                return _person_source(art, m, toks[a].start), end
+        person = _persons_in(art, a, end)
+        if person is not None:
+            return person, end
         return _noun_source(art, a, end), end
 
     def _clause_after(self, k: int, b: int) -> tuple[int, str | None] | None:
