@@ -152,6 +152,8 @@ def _can_open(toks: list[Tok], k: int) -> bool:
     nxt = toks[k + 1] if k + 1 < len(toks) else None
     if nxt is None or nxt.ws_before or (nxt.text in QUOTE_MARKS and nxt.text not in OPENERS):
         return False
+    if nxt.text in (",", ".", ";", ":", ")", "!", "?"):
+        return False  # '", riep ze': a closing mark whose opening one was missed, not an opening one
     if t.text in STRAIGHT or t.text == "’":
         prev = toks[k - 1] if k else None
         return prev is None or t.ws_before or prev.text in "([-–—/:"
