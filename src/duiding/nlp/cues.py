@@ -328,3 +328,11 @@ FRAGMENT_VERBS = frozenset(
         "zagen", "betitelt", "betitelde", "verontschuldigde", "verontschuldigt", "spreekt", "sprak",
     }
 )  # fmt: skip
+
+# Nouns of time: a phrase ending in one says when, not who ("riep de laatste dagen op …").
+TIME_NOUNS = frozenset(
+    {
+        "dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "ochtend", "middag", "avond",
+        "nacht", "tijd", "keer", "uur", "uren", "minuten", "eeuw", "seizoen", "weekend", "periode",
+    }
+)  # fmt: skip

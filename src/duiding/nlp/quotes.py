@@ -501,12 +501,17 @@ def _person_source(art: _Article, m: EntityMention, start: int) -> Source:
     if body and sum(w[:1].isupper() for w in body.group(1).split()) >= 2:
         # "Jaap Korteweg van de Vegetarische Slager": the name, and the body they speak for
         name, org = body.group(1), org or body.group(2)
-    elif " " in key and _is_title(key.split()[0]) and len(key.split()) > 2:
+    elif " " in key and _is_title(key.split()[0]):
         # "Kamerlid Ruben Brekelmans": NER took the title into the name
         title, name = key.split(" ", 1)
         role = role or title
         if org is None:
             org = _org_in_role(title)
+        if " " not in name and _first_name_gender(name) is not None:
+            # "Kamerlid Michiel van Nispen" tagged as "Kamerlid Michiel": the surname follows in the text
+            rest = _NAME_REST.match(art.text, m.end)
+            if rest:
+                name += rest.group(0)
     elif " " not in key:
         if key not in art.full_names:
             art.full_names[key] = _full_name(art, key)
@@ -516,6 +521,9 @@ def _person_source(art: _Article, m: EntityMention, start: int) -> Source:
     if surname and surname != name and surname not in aliases:
         aliases.append(surname)
     return Source(name, aliases, role, org, m, name, start)
+
+
+_NAME_REST = re.compile(r"(?: (?:van der|van den|van de|van|de|den|der|ter|ten|te))? [A-Z][\w'-]+")
 
 
 def _is_title(word: str) -> bool:
@@ -565,8 +573,10 @@ def _noun_source(art: _Article, a: int, b: int) -> Source | None:
         return None
     if words[0] in ("er", "het", "dat", "dit", "wat", "die", "men") and b - a == 1:
         return Source("men", [], None, None, None, None, toks[a].start) if words[0] == "men" else None
-    if words[0] in cues.NOT_A_SOURCE_START:
+    if words[0] in cues.NOT_A_SOURCE_START or any(w in ("hem", "hen", "mij", "me", "jou") for w in words):
         return None  # "je kijkt", "hem", "die hem": a pronoun that is not a subject, or a verb
+    if words[-1] in cues.TIME_NOUNS:
+        return None  # "de laatste dagen", "vorige week": when, not who
     if (
         b - a == 1
         and toks[a].text[:1].islower()
@@ -1554,8 +1564,20 @@ class _Extractor:
         return start, cue
 
     def _cue_subject(self, a: int, k: int, dat: int, b: int) -> Source | None:
-        """The source of cue verb k: after it when inverted (``zei Loekasjenko dat``), else before it."""
+        """The source of cue verb k. Dutch puts the finite verb second: when the clause opens with its
+        subject (``Baudet verwijt GroenLinks dat``) what follows the verb is an object; when it opens
+        with something else (``Maandag zei Loekasjenko dat``) the subject follows the verb."""
         art, toks = self.art, self.art.toks
+        clause_start = a
+        for j in range(k - 1, a - 1, -1):
+            if toks[j].text in ",;:" and not art.in_quote[j]:
+                clause_start = j + 1
+                break
+        if clause_start < k and toks[clause_start].lower in ("en", "maar") and clause_start + 1 == k:
+            clause_start = a
+        before = self._subject(clause_start, k)
+        if before is not None and (before.entity is not None or before.person_key or before.pronoun):
+            return before
         # inverted: tokens between the verb and "dat" (for a te-clause, up to and including ``dat``,
         # the last token before the content: "zegt hij er alle vertrouwen in te hebben")
         limit = dat if toks[dat].lower in ("dat", "hoe") else dat + 1
@@ -1568,18 +1590,10 @@ class _Extractor:
             if (src is not None and toks[k + 1].lower in ("de", "het", "een")) or (
                 src is not None and toks[k + 1].text[:1].isupper()
             ):
+                return before or src
+            if src is not None and k > a and before is None and self._subject(a, k) is None:
                 return src
-            if src is not None and k > a and self._subject(a, k) is None:
-                return src
-        # before the verb: the clause's subject; for "… en zei dat" the sentence's subject
-        clause_start = a
-        for j in range(k - 1, a - 1, -1):
-            if toks[j].text in ",;:" and not art.in_quote[j]:
-                clause_start = j + 1
-                break
-        if clause_start < k and toks[clause_start].lower in ("en", "maar") and clause_start + 1 == k:
-            clause_start = a
-        src = self._subject(clause_start, k)
+        src = before
         if src is None and clause_start != a:
             # "Hij betreurt het, zegt hij, …" or a coordinated verb: the sentence's subject
             src = (
@@ -1588,12 +1602,10 @@ class _Extractor:
                 else None
             )
         if src is None:
-            words = [t.lower for t in toks[clause_start:k]]
-            # "Zelf denkt hij dat", "Maandag zei Loekasjenko dat" handled above; "ook hij" etc.
+            # "Zelf denkt hij dat", "ook hij"
             for j in range(clause_start, k):
-                if toks[j].lower in cues.PRONOUNS and toks[j].lower not in ("hem", "haar"):
+                if toks[j].lower in cues.SUBJECT_PRONOUNS:
                     return _pronoun(art, toks[j].lower, toks[j].start)
-            del words
         return src
 
     def _record(
