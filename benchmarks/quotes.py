@@ -3,9 +3,9 @@
     python benchmarks/quotes.py [--out DIR]
 
 1. Scores the extractor with the spec's scorer (``../shared/spec/score_quotes.py``) on the NOS sample
-   (``../shared/samples``) and on the dev set (``tests/data/quotes/dpg-dev.gold.jsonl``, text read from
-   ``../shared/data``); writes the predictions and the dev articles to ``DIR`` so that
-   ``duiding eval quotes`` can be run on them.
+   (``../shared/samples``), the dev set and the held-back set
+   (``tests/data/quotes/dpg-{dev,test}.gold.jsonl``, text read from ``../shared/data``); writes the
+   predictions and the articles to ``DIR`` so that ``duiding eval quotes`` can be run on them.
 2. Speed over all usable DpgMedia2019 articles (held-out ids left out), one process: the entity
    pipeline alone (tokenizer, sentences, NER, normalisation) and then the same plus quote extraction;
    the difference is what quotes cost, reported as articles/s of extraction on top of the entities.
@@ -26,6 +26,7 @@ from duiding.nlp.vectors import dpgmedia_records
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEV_GOLD = ROOT / "tests" / "data" / "quotes" / "dpg-dev.gold.jsonl"
+TEST_GOLD = ROOT / "tests" / "data" / "quotes" / "dpg-test.gold.jsonl"
 
 
 def scorer():
@@ -45,18 +46,24 @@ def accuracy(nlp, out: Path) -> dict:
     score = scorer()
     results = {}
     sample = json.loads((SHARED / "samples" / "nos-2448020.jsonl").read_text(encoding="utf-8"))
-    dev_ids = [json.loads(line)["id"] for line in DEV_GOLD.open(encoding="utf-8")]
     by_id = {str(r["id"]): r for r in dpgmedia_records(SHARED / "data")}
-    dev = [{"id": i, "title": by_id[i]["title"], "text": by_id[i]["text"]} for i in dev_ids]
+
+    def articles(gold: Path) -> list[dict]:
+        ids = [json.loads(line)["id"] for line in gold.open(encoding="utf-8")]
+        return [{"id": i, "title": by_id[i]["title"], "text": by_id[i]["text"]} for i in ids]
+
+    dev, test = articles(DEV_GOLD), articles(TEST_GOLD)
     write_jsonl(out / "dpg-dev.articles.jsonl", dev)
-    for name, articles, gold in (
+    write_jsonl(out / "dpg-test.articles.jsonl", test)
+    for name, articles_, gold in (
         ("sample", [sample], SHARED / "samples" / "nos-2448020.quotes.gold.jsonl"),
         ("dev", dev, DEV_GOLD),
+        ("test", test, TEST_GOLD),
     ):
-        found = quotes.extract_texts([a["text"] for a in articles], nlp)
+        found = quotes.extract_texts([a["text"] for a in articles_], nlp)
         pred = [
             {"id": a["id"], "quotes": [q.to_spec() for q in qs]}
-            for a, (_, qs) in zip(articles, found, strict=True)
+            for a, (_, qs) in zip(articles_, found, strict=True)
         ]
         write_jsonl(out / f"{name}.pred.jsonl", pred)
         results[name] = score.score(score.load(gold), {p["id"]: p["quotes"] for p in pred})
