@@ -246,6 +246,7 @@ POLL_WORDS = frozenset(
         "procent", "%", "peiling", "peilingen", "enquête", "meerderheid", "minderheid", "poll", "polls",
         "exitpoll", "exitpolls", "prognose", "prognoses", "tv-prognoses", "regels", "puntensysteem",
         "systeem", "schatting", "schattingen", "berekening", "berekeningen", "cijfers", "statistieken",
+        "telling", "tellingen", "uitslag", "uitslagen",
         "concept", "principe", "methode", "recept", "schema", "model",
     }
 )  # fmt: skip
@@ -334,5 +335,14 @@ TIME_NOUNS = frozenset(
     {
         "dag", "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "ochtend", "middag", "avond",
         "nacht", "tijd", "keer", "uur", "uren", "minuten", "eeuw", "seizoen", "weekend", "periode",
+    }
+)  # fmt: skip
+
+# Words ending like a past tense that are adjectives ("Is dat, beste Thierry?").
+NOT_VERBS = frozenset(
+    {
+        "beste", "lieve", "geachte", "echte", "grote", "goede", "eerste", "laatste", "vaste", "juiste",
+        "slechte", "grootste", "hoogste", "meeste", "rechte", "zachte", "lichte", "dichte", "zogenaamde",
+        "bekende", "beruchte", "voormalige", "gezegde", "genoemde", "bedoelde", "gewezen",
     }
 )  # fmt: skip

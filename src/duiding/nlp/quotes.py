@@ -872,7 +872,12 @@ def _is_cue(word: str) -> bool:
 
 
 def _is_verbish(word: str) -> bool:
-    return bool(re.fullmatch(r"[a-zë]+(?:t|de|te|den|ten)", word)) and word not in cues.PHRASE_ENDERS
+    """Could this lower-case word be a finite verb (``somberde``, ``grapt``)? Not a known adjective."""
+    return (
+        bool(re.fullmatch(r"[a-zë]+(?:t|de|te|den|ten)", word))
+        and word not in cues.PHRASE_ENDERS
+        and word not in cues.NOT_VERBS
+    )
 
 
 def _after_attribution(art: _Article, k: int, sent_end: int) -> tuple[Source | None, str | None, int] | None:
@@ -1563,6 +1568,27 @@ class _Extractor:
             return None
         return start, cue
 
+    def _antecedent(self, a: int, rel: int) -> Source | None:
+        """The phrase a relative pronoun at token ``rel`` refers to: the person or noun phrase before it."""
+        art, toks = self.art, self.art.toks
+        j = rel - 1
+        if j >= a and toks[j].text == ",":
+            j -= 1
+        if j < a:
+            return None
+        m = art.mention_at(j)
+        if m is not None and m.label == "PER":
+            return _person_source(art, m, m.start)
+        start = j
+        while (
+            start - 1 >= a
+            and toks[start - 1].is_word
+            and toks[start - 1].lower not in cues.PHRASE_ENDERS | {"van", "is", "was", "zijn", "waren"}
+            and rel - start < 5
+        ):
+            start -= 1
+        return _noun_source(art, start, j + 1)
+
     def _cue_subject(self, a: int, k: int, dat: int, b: int) -> Source | None:
         """The source of cue verb k. Dutch puts the finite verb second: when the clause opens with its
         subject (``Baudet verwijt GroenLinks dat``) what follows the verb is an object; when it opens
@@ -1575,6 +1601,11 @@ class _Extractor:
                 break
         if clause_start < k and toks[clause_start].lower in ("en", "maar") and clause_start + 1 == k:
             clause_start = a
+        if k - 2 >= clause_start and toks[k - 1].lower in ("die", "dat") and not art.in_quote[k - 1]:
+            # a relative clause: "… twee mannen die vertellen …", "… Peter R. de Vries, die eerder toegaf …"
+            rel = self._antecedent(clause_start, k - 1)
+            if rel is not None:
+                return rel
         before = self._subject(clause_start, k)
         if before is not None and (before.entity is not None or before.person_key or before.pronoun):
             return before
