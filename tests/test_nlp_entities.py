@@ -148,3 +148,111 @@ def test_refine_applies_the_span_conventions():
         ("Loekasjenko", "PER"),
     ]
     assert all(text[m.start : m.end] == m.text for m in refined)
+
+
+def _rules(text: str, ents: list[tuple[str, str]], sent_starts: set[int] = frozenset({0})):
+    """document_rules over whitespace tokens; ``ents`` as (surface, label), each the first match
+    after the previous one."""
+    from duiding.nlp.entities import document_rules
+
+    words = text.split()
+    spans, after = [], 0
+    for surface, label in ents:
+        n = len(surface.split())
+        start = next(i for i in range(after, len(words)) if words[i : i + n] == surface.split())
+        spans.append((start, start + n, label))
+        after = start + n
+    starts = [i in sent_starts for i in range(len(words))]
+    return [(" ".join(words[s:e]), label) for s, e, label in document_rules(words, starts, spans)]
+
+
+def test_document_rules_one_label_per_name_and_surnames_are_persons():
+    text = (
+        "Hugo Chávez won . Chávez zei dat Chávez en Barco blij zijn . Volgens Chávez groeit Barco , "
+        "zegt Barco"
+    )
+    got = _rules(
+        text,
+        [
+            ("Hugo Chávez", "PER"),
+            ("Chávez", "LOC"),  # the surname of a person named in full: PER
+            ("Barco", "ORG"),  # Chávez in between is missed, and added
+            ("Chávez", "LOC"),
+            ("Barco", "PER"),  # the majority label of Barco in this document: ORG
+            ("Barco", "ORG"),
+        ],
+        sent_starts={0, 4, 12},
+    )
+    assert got == [
+        ("Hugo Chávez", "PER"),
+        ("Chávez", "PER"),
+        ("Chávez", "PER"),
+        ("Barco", "ORG"),
+        ("Chávez", "PER"),
+        ("Barco", "ORG"),
+        ("Barco", "ORG"),
+    ]
+
+
+def test_document_rules_a_surname_next_to_another_name_or_a_particle_is_not_added():
+    text = "Jan Peeters en Anna Peeters Smit zag Van den Peeters niet , Om Peeters ."
+    got = _rules(text, [("Jan Peeters", "PER"), ("Anna Peeters Smit", "PER")], sent_starts={0, 12})
+    assert got == [("Jan Peeters", "PER"), ("Anna Peeters Smit", "PER"), ("Peeters", "PER")]
+
+
+def test_document_rules_span_and_label_conventions():
+    text = (
+        "Olivier Hertoghe van Petercam en Jan van Eyck zagen dat Hertoghes plan de Franse "
+        "VRT-journalist in Zwitserland en Duitsers verraste ."
+    )
+    got = _rules(
+        text,
+        [
+            ("Olivier Hertoghe van Petercam", "PER"),  # two names: the person and where he works
+            ("Jan van Eyck", "PER"),  # one name
+            ("Hertoghes", "PER"),  # a person's possessive: MISC
+            ("Franse", "LOC"),  # a country's adjective: MISC
+            ("Zwitserland", "ORG"),  # a country: LOC
+        ],
+    )
+    assert got == [
+        ("Olivier Hertoghe", "PER"),
+        ("Petercam", "ORG"),
+        ("Jan van Eyck", "PER"),
+        ("Hertoghes", "MISC"),
+        ("Franse", "MISC"),
+        ("VRT-journalist", "MISC"),  # name-noun compound, missed by the model: added
+        ("Zwitserland", "LOC"),
+        ("Duitsers", "MISC"),  # demonym, missed by the model: added
+    ]
+
+
+def test_load_model_adds_the_document_rules():
+    from duiding.nlp.entities import DOCUMENT_RULES, load_model
+
+    nlp = load_model()
+    assert nlp.pipe_names[-1] == DOCUMENT_RULES and "ner" in nlp.pipe_names
+    doc = nlp(
+        "Minister Frank Vandenbroucke sprak . Later zei Vandenbroucke dat de Franse regering het wist ."
+    )
+    ents = {(e.text, e.label_) for e in doc.ents}
+    assert {("Frank Vandenbroucke", "PER"), ("Vandenbroucke", "PER"), ("Franse", "MISC")} <= ents
+
+
+def test_refine_strips_a_possessive_s_after_a_person_the_article_names():
+    from duiding.nlp.entities import refine
+
+    text = "Vladimir Poetin sprak. Poetins plan en het Nederlands elftal."
+    refined = refine(
+        text,
+        [
+            _mention(text, "Vladimir Poetin", "PER"),
+            _mention(text, "Poetins", "MISC"),  # CoNLL-2002: a person's possessive is MISC
+            _mention(text, "Nederlands", "MISC"),  # not a person's name: as is
+        ],
+    )
+    assert [(m.text, m.label) for m in refined] == [
+        ("Vladimir Poetin", "PER"),
+        ("Poetin", "PER"),
+        ("Nederlands", "MISC"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -108,3 +109,17 @@ def test_evaluate_ner_runs_the_pipeline_on_gold_tokens(tmp_path):
     }
     assert r["per_label"]["ORG"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 2}
     assert r["words_per_second"] > 0 and math.isfinite(r["words_per_second"])
+
+
+def test_main_scores_with_and_without_the_document_rules(tmp_path, capsys):
+    from duiding.nlp.entities import model_path
+    from duiding.nlp.evaluate import main
+
+    if not (model_path() / "config.cfg").is_file():
+        pytest.skip("no shipped NER model")
+    gold = tmp_path / "gold.conll"
+    gold.write_text(GOLD_FILE, encoding="utf-8")
+    for flags in ([], ["--raw"]):
+        assert main([str(model_path()), str(gold), *flags]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["words"] == 14 and 0 <= result["f1"] <= 1

@@ -87,3 +87,38 @@ def test_cli_rejects_unknown_extra(capsys):
     with pytest.raises(SystemExit):
         main(["ner", "--extra", "bogus"])
     assert "unknown --extra corpus" in capsys.readouterr().err
+
+
+def test_gold_copies_upweight_ned_train(data_dir, tmp_path):
+    train_dir, _ = convert_corpora(data_dir, tmp_path / "cache", [], gold_copies=3)
+    names = sorted(p.name for p in train_dir.glob("*.spacy"))
+    assert names == ["conll2002-train-2.spacy", "conll2002-train-3.spacy", "conll2002-train.spacy"]
+    # a different number of copies is a different corpus: rewritten, not reused
+    train_dir, _ = convert_corpora(data_dir, tmp_path / "cache", [], gold_copies=1)
+    assert [p.name for p in train_dir.glob("*.spacy")] == ["conll2002-train.spacy"]
+    with pytest.raises(ValueError):
+        convert_corpora(data_dir, tmp_path / "cache", [], gold_copies=0)
+
+
+def test_silver_docs_label_dpgmedia_with_a_model(data_dir):
+    from spacy.vocab import Vocab
+
+    from duiding.nlp.entities import model_path
+    from duiding.nlp.train import silver_docs
+
+    if not (model_path() / "config.cfg").is_file():
+        pytest.skip("no shipped NER model")
+    dpg = data_dir / "dpgmedia2019-nl-news"
+    dpg.mkdir()
+    articles = [
+        {"id": 1, "title": "t", "text": "Premier Mark Rutte sprak in Den Haag met de Franse president."},
+        {"id": 2, "title": "t", "text": "Volgens Rutte moet Nederland meer doen."},
+    ]
+    (dpg / "dpgMedia2019-articles-byarticle-all.jsonl").write_text(
+        "\n".join(json.dumps(a) for a in articles) + "\n", encoding="utf-8"
+    )
+    docs = silver_docs(model_path(), data_dir, Vocab())
+    assert len(docs) == 2
+    ents = {(e.text, e.label_) for d in docs for e in d.ents}
+    assert ("Mark Rutte", "PER") in ents and ("Franse", "MISC") in ents
+    assert all(d.has_annotation("SENT_START") for d in docs)

@@ -15,7 +15,9 @@ shared task conventions, as ``conlleval`` computes them, whatever spaCy version 
 * a predicted label outside the gold label set is simply a false positive, and is listed per label.
 
 The model runs on the gold tokens (``Doc(words=...)``), so tokenisation differences do not enter
-the score.
+the score. It runs on one whole article at a time (CoNLL ``-DOCSTART-``), as ``duiding ingest`` does,
+so the document-level rules that :func:`duiding.nlp.entities.load_model` adds after the NER model
+(``duiding_document_rules``) are part of what is scored; ``--raw`` scores the trained model alone.
 """
 
 from __future__ import annotations
@@ -100,14 +102,17 @@ def evaluate_ner(
 def main(argv: list[str] | None = None) -> int:
     import duiding.nlp  # noqa: F401  (registers the components the saved pipeline names)
     from duiding.nlp import load
+    from duiding.nlp.entities import load_model
 
     ap = argparse.ArgumentParser(prog="python -m duiding.nlp.evaluate", description=__doc__.split("\n")[0])
     ap.add_argument("model", help="a spaCy pipeline directory (e.g. .../model-best)")
     ap.add_argument("gold", help="a CoNLL-2002 file (use ned.testa while tuning)")
     ap.add_argument("--n-process", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--raw", action="store_true", help="the trained model without the document-level rules")
     args = ap.parse_args(argv)
-    result = evaluate_ner(args.gold, load(args.model), batch_size=args.batch_size, n_process=args.n_process)
+    nlp = load(args.model) if args.raw else load_model(args.model)
+    result = evaluate_ner(args.gold, nlp, batch_size=args.batch_size, n_process=args.n_process)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -6,7 +6,8 @@
    and ``ned.testa`` to ``DIR/corpus/dev.spacy`` (kept between runs while the inputs are unchanged);
 2. trains ``configs/ner.cfg`` with ``spacy.cli.train.train`` into ``DIR/model-best`` and
    ``DIR/model-last`` (spaCy picks model-best on testa's entity F1);
-3. scores model-best on ``ned.testa`` with :func:`duiding.nlp.evaluate.evaluate_ner` and prints it.
+3. scores model-best on ``ned.testa`` with :func:`duiding.nlp.evaluate.evaluate_ner` and prints it,
+   as the product runs it (with the document-level rules of :mod:`duiding.nlp.entities`) and raw.
 
 ``ned.testb`` is never touched here: it is for the final figure only.
 Load the result with ``duiding.nlp.load(DIR / "model-best")`` (or ``import duiding.nlp`` before
@@ -60,12 +61,59 @@ def _sources(data_dir: Path, extras: list[str]) -> dict[str, Path]:
     return src
 
 
-def convert_corpora(data_dir: Path, cache_dir: Path, extras: list[str]) -> tuple[Path, Path]:
-    """Write the ``.spacy`` files; returns ``(train_dir, dev_file)``. Reuses them when up to date."""
+def silver_docs(model: Path, data_dir: Path, vocab: Vocab) -> list:
+    """DpgMedia2019 articles (reserved ids left out) labelled by a trained model, for self-training.
+
+    The model runs as the product runs it (:func:`duiding.nlp.entities.load_model`: with the
+    document-level rules), so the silver labels carry what the rules know about the whole article.
+    """
+    from spacy.tokens import Doc
+
+    from duiding.nlp.entities import LABELS, load_model
+    from duiding.nlp.vectors import dpgmedia_records
+
+    nlp = load_model(str(model))
+    texts = (r["text"] for r in dpgmedia_records(data_dir))
+    docs = []
+    for doc in nlp.pipe(texts, batch_size=32):
+        words = [t.text for t in doc]
+        if not any(w.strip() for w in words):
+            continue
+        ents = [(e.start, e.end, e.label_) for e in doc.ents if e.label_ in LABELS]
+        docs.append(
+            Doc(
+                vocab,
+                words=words,
+                spaces=[bool(t.whitespace_) for t in doc],
+                sent_starts=[bool(t.is_sent_start) for t in doc],
+                ents=conll.spans_to_iob(len(words), ents),
+            )
+        )
+    return docs
+
+
+def convert_corpora(
+    data_dir: Path,
+    cache_dir: Path,
+    extras: list[str],
+    *,
+    gold_copies: int = 1,
+    silver_model: Path | None = None,
+) -> tuple[Path, Path]:
+    """Write the ``.spacy`` files; returns ``(train_dir, dev_file)``. Reuses them when up to date.
+
+    ``gold_copies`` > 1 writes ``ned.train`` that many times, so that an epoch sees the gold CoNLL
+    sentences that many times for each silver (``--extra``) sentence. ``silver_model`` adds the
+    DpgMedia2019 articles labelled by that model (:func:`silver_docs`).
+    """
+    if gold_copies < 1:
+        raise ValueError("gold_copies must be at least 1")
     sources = _sources(data_dir, extras)
     stamp = {
         "version": CACHE_VERSION,
         "train_sentences_per_doc": TRAIN_SENTENCES_PER_DOC,
+        "gold_copies": gold_copies,
+        "silver_model": _model_stamp(silver_model) if silver_model else None,
         "sources": {k: [str(p), p.stat().st_mtime_ns, p.stat().st_size] for k, p in sources.items()},
     }
     stamp_path = cache_dir / "stamp.json"
@@ -83,15 +131,14 @@ def convert_corpora(data_dir: Path, cache_dir: Path, extras: list[str]) -> tuple
         conll.write_docbin(docs, path)
         stats[name] = {"docs": len(docs), "words": sum(len(d) for d in docs)}
 
-    write(
-        "conll2002-train",
-        conll.to_docs(
-            vocab,
-            conll.read_conll2002(sources["conll2002-train"]),
-            sentences_per_doc=TRAIN_SENTENCES_PER_DOC,
-        ),
-        train_dir / "conll2002-train.spacy",
+    gold_docs = conll.to_docs(
+        vocab,
+        conll.read_conll2002(sources["conll2002-train"]),
+        sentences_per_doc=TRAIN_SENTENCES_PER_DOC,
     )
+    write("conll2002-train", gold_docs, train_dir / "conll2002-train.spacy")
+    for copy in range(2, gold_copies + 1):
+        write(f"conll2002-train-{copy}", gold_docs, train_dir / f"conll2002-train-{copy}.spacy")
     write("dev", conll.to_docs(vocab, conll.read_conll2002(sources["dev"])), dev_file)
     if "europeana" in sources:
         docs = conll.read_europeana(sources["europeana"], tokenizer=build_tokenizer(Vocab()))
@@ -106,10 +153,19 @@ def convert_corpora(data_dir: Path, cache_dir: Path, extras: list[str]) -> tuple
                 sources[f"wikineural-{part}"], sentences_per_doc=TRAIN_SENTENCES_PER_DOC
             )
             write(f"wikineural-{part}", conll.to_docs(vocab, docs), train_dir / f"wikineural-{part}.spacy")
+    if silver_model:
+        write(
+            "dpgmedia-silver", silver_docs(silver_model, data_dir, vocab), train_dir / "dpgmedia-silver.spacy"
+        )
     stamp_path.write_text(json.dumps(stamp, indent=1))
     for name, s in stats.items():
         print(f"corpus: {name}: {s['docs']} docs, {s['words']} words")
     return train_dir, dev_file
+
+
+def _model_stamp(model: Path) -> list:
+    weights = Path(model) / "ner" / "model"
+    return [str(Path(model).resolve()), weights.stat().st_mtime_ns if weights.exists() else None]
 
 
 def _parse_value(text: str) -> object:
@@ -129,6 +185,8 @@ def train_ner(
     eval_frequency: int | None = None,
     overrides: dict[str, object] | None = None,
     evaluate: bool = True,
+    gold_copies: int = 1,
+    silver_model: Path | None = None,
 ) -> Path:
     """Convert, train and (optionally) score on testa; returns the ``model-best`` directory."""
     from spacy.cli.train import train as spacy_train
@@ -136,7 +194,9 @@ def train_ner(
     data_dir = data_dir or default_data_dir()
     extras = extras or []
     output = Path(output)
-    train_dir, dev_file = convert_corpora(data_dir, output / "corpus", extras)
+    train_dir, dev_file = convert_corpora(
+        data_dir, output / "corpus", extras, gold_copies=gold_copies, silver_model=silver_model
+    )
     ov: dict[str, object] = {"paths.train": str(train_dir), "paths.dev": str(dev_file)}
     if max_steps is not None:
         ov["training.max_steps"] = max_steps
@@ -152,14 +212,18 @@ def train_ner(
     print(f"\ntraining took {seconds:.1f} s; best model: {best}")
     if evaluate:
         from duiding.nlp import load
+        from duiding.nlp.entities import load_model
         from duiding.nlp.evaluate import evaluate_ner
 
-        result = evaluate_ner(data_dir / "conll2002-nl" / "ned.testa", load(best))
+        testa = data_dir / "conll2002-nl" / "ned.testa"
+        raw = evaluate_ner(testa, load(best))
+        result = evaluate_ner(testa, load_model(str(best)))
+        result["raw_model"] = {k: raw[k] for k in ("precision", "recall", "f1", "per_label")}
         (output / "testa-scores.json").write_text(json.dumps(result, indent=2))
         per = ", ".join(f"{k} {v['f1']:.3f}" for k, v in result["per_label"].items())
         print(
             f"testa: P {result['precision']:.3f} R {result['recall']:.3f} F1 {result['f1']:.3f} "
-            f"({per}); {result['words_per_second']:.0f} words/s"
+            f"({per}); {result['words_per_second']:.0f} words/s; model alone F1 {raw['f1']:.3f}"
         )
     return best
 
@@ -173,6 +237,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--eval-frequency", type=int, default=None)
     ap.add_argument("--extra", default="", help=f"comma-separated extra training corpora: {','.join(EXTRAS)}")
+    ap.add_argument(
+        "--gold-copies",
+        type=int,
+        default=1,
+        metavar="N",
+        help="train on N copies of ned.train (upweights the gold CoNLL data against silver --extra data)",
+    )
+    ap.add_argument(
+        "--silver-model",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="self-training: add the DpgMedia2019 articles (reserved ids left out) labelled by this model",
+    )
     ap.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="config override, repeatable"
     )
@@ -198,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             ap.error(f"--set expects KEY=VALUE, got {item!r}")
         overrides[key] = _parse_value(value)
+    if args.gold_copies < 1:
+        ap.error("--gold-copies must be at least 1")
     if not args.config.is_file():
         ap.error(f"config not found: {args.config}")
     if args.vectors is not None:
@@ -217,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         eval_frequency=args.eval_frequency,
         overrides=overrides,
         evaluate=not args.no_eval,
+        gold_copies=args.gold_copies,
+        silver_model=args.silver_model,
     )
     return 0
 
