@@ -466,7 +466,7 @@ def test_migration_to_version_2_keeps_quotes_and_makes_them_findable(tmp_path):
 
     store = SqliteStore(path)
     try:
-        assert store.schema_version == len(MIGRATIONS) == 2
+        assert store.schema_version == len(MIGRATIONS) >= 2  # later migrations run too
         assert store.count() == 1
         (hit,) = store.quotes(speaker="Putin").hits
         assert hit.article_id == "old-1" and hit.quote == q.model_copy(update={"role": None})

@@ -417,7 +417,7 @@ def test_bad_arguments_raise_before_reading(tmp_path):
         read_articles([tmp_path], default_tz="Europe/Nergenshuizen")
     with pytest.raises(ValueError, match="unknown field"):
         read_articles([tmp_path], mapping={"kop": "title"})
-    assert FORMATS == ("text", "jsonl", "csv")
+    assert FORMATS == ("text", "jsonl", "csv", "html")
 
 
 def test_parse_datetime():

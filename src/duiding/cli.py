@@ -114,7 +114,7 @@ def _progress() -> Progress:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "jsonl", "csv"]),
+    type=click.Choice(["text", "jsonl", "csv", "html"]),
     help="Read every input as this format instead of detecting it.",
 )
 @click.option(
@@ -148,9 +148,10 @@ def ingest(
 ) -> None:
     """Read articles from PATHS into the archive.
 
-    PATHS are archive text files (title, timestamp, URL, body, labels), JSONL or CSV files, folders of
-    them, or .zip/.tar.gz archives. Ingest is idempotent: the same article again (same canonical URL,
-    else source id, else content) is left alone, a changed one is updated. Bad records are reported as
+    PATHS are archive text files (title, timestamp, URL, body, labels), JSONL or CSV files, saved news
+    pages (.html), folders of them, or .zip/.tar.gz archives. Ingest is idempotent: the same article
+    again (same canonical URL, else source id, else content) is left alone, a changed one is updated.
+    Bad records are reported as
     FILE:LINE: PROBLEM, written to a rejects report, and the rest goes on. New and changed articles
     go through the Dutch NLP (named entities and quotes) unless --no-nlp.
     """
@@ -280,7 +281,10 @@ def _parse_or_exit(query: str) -> ParsedQuery:
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0, None))
 @click.option("--json", "as_json", is_flag=True, help="Print {results: [...], total} as JSON.")
-def search(query: str, db: str, limit: int, offset: int, as_json: bool) -> None:
+@click.option(
+    "--collapse", is_flag=True, help="One hit per duplicate cluster (copies of one story count once)."
+)
+def search(query: str, db: str, limit: int, offset: int, as_json: bool, collapse: bool = False) -> None:
     """Search the archive with Lucene-style QUERY syntax.
 
     \b
@@ -292,7 +296,7 @@ def search(query: str, db: str, limit: int, offset: int, as_json: bool) -> None:
     """
     parsed = _parse_or_exit(query)
     with opened(db) as archive:
-        results = archive.search(parsed, limit=limit, offset=offset)
+        results = archive.search(parsed, limit=limit, offset=offset, collapse=collapse)
         pending = archive.pending_index()
     if pending:
         err.print(
@@ -346,6 +350,8 @@ def show(ref: str, db: str, as_json: bool) -> None:
         "program",
         "category",
         "language",
+        "author",
+        "cluster_id",
         "content_hash",
         "source_file",
         "source_line",
@@ -818,6 +824,10 @@ def demo(db: str, query: str) -> None:
     out.rule("duiding quotes --speaker 'Van der Togt' --limit 3")
     ctx.invoke(quotes_, db=db, speaker="Van der Togt", limit=3)
 
+
+# `duiding stats` and `duiding export` live in their own module, which registers them on `main`.
+# So do `duiding fetch`, `duiding feeds` and `duiding watch` (duiding.cli_monitor).
+from duiding import cli_analysis, cli_monitor  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

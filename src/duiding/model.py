@@ -127,6 +127,10 @@ class Article(BaseModel):
     program: str | None = None
     category: str | None = None
     language: str | None = None
+    author: str | None = None  # the byline, as the page gives it (``Sanne Verbeek; Joost Hiemstra``)
+    # The near-duplicate cluster (:mod:`duiding.ingest.dedup`) the store put the article in: the id of
+    # the cluster's first article (its own id when it has no copies). Set by the store, never read in.
+    cluster_id: str | None = None
     content_hash: str = ""
     source_file: str | None = None
     source_line: int | None = Field(default=None, ge=1)
@@ -210,6 +214,8 @@ class Article(BaseModel):
             self.category or "",
             self.language or "",
         ]
+        if self.author:  # only when present, so articles without one keep the fingerprints they had
+            parts.append(self.author)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

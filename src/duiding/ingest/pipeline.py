@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from duiding.ingest.errors import Reject
+from duiding.ingest.language import detect, is_dutch
 from duiding.ingest.readers import read_articles
 from duiding.model import Article
-from duiding.store.base import Archive
+from duiding.store.base import Archive, Outcome
 
 DEFAULT_BATCH = 500
 
@@ -34,6 +35,8 @@ class IngestSummary:
     rejects_path: Path | None = None
     seconds: float = 0.0
     stored: bool = True  # False when --strict found rejects and stored nothing
+    matches: int = 0  # new matches of saved queries (duiding.monitor); not in to_dict
+    delivered: int = 0  # webhook deliveries made at the end; not in to_dict
 
     @property
     def read(self) -> int:
@@ -87,7 +90,14 @@ class IngestOptions:
     encoding: str = "utf-8"
     strict: bool = False
     batch_size: int = DEFAULT_BATCH
-    nlp: bool = True  # run the Dutch NLP (entities and quotes) on new and changed articles
+    nlp: bool = True  # run the Dutch NLP (entities and quotes) on new and changed Dutch articles
+    language: bool = True  # detect the language of articles whose input gives none
+    watches: bool = True  # check new and changed articles against the saved queries, deliver webhooks
+
+
+# Records to ingest: called with a progress callback (bytes read, or None), returns Articles and Rejects.
+# Called twice with --strict (a checking pass, then the real one).
+RecordSource = Callable[[Callable[[int], None] | None], Iterable[Article | Reject]]
 
 
 def _annotator() -> Callable[[list[Article]], None]:
@@ -118,14 +128,53 @@ def ingest(
     With ``options.strict`` the input is checked first and nothing is stored if any record is bad.
     """
     opts = options or IngestOptions()
-    summary = IngestSummary()
-    report = RejectsReport(rejects_path)
-    started = time.perf_counter()
 
-    def records(progress: Callable[[int], None] | None):
+    def records(progress: Callable[[int], None] | None) -> Iterable[Article | Reject]:
         return read_articles(
             paths, fmt=opts.fmt, mapping=opts.mapping, encoding=opts.encoding, on_bytes=progress
         )
+
+    return ingest_records(
+        archive,
+        records,
+        rejects_path,
+        opts,
+        on_reject=on_reject,
+        on_bytes=on_bytes,
+        on_stored=on_stored,
+        on_recovered=on_recovered,
+    )
+
+
+def ingest_records(
+    archive: Archive,
+    records: RecordSource,
+    rejects_path: Path,
+    options: IngestOptions | None = None,
+    *,
+    on_reject: Callable[[Reject], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+    on_stored: Callable[[int], None] | None = None,
+    on_recovered: Callable[[int], None] | None = None,
+    on_batch: Callable[[list[Article], list[Outcome]], None] | None = None,
+) -> IngestSummary:
+    """Store what ``records`` yields: the one ingest path of files, fetched pages and feeds.
+
+    Each article without a language gets one (:mod:`duiding.ingest.language`); new and changed Dutch
+    articles go through the NLP; each batch is stored in one transaction (duplicate clusters assigned
+    there); new and changed articles are checked against the saved queries (:mod:`duiding.monitor`),
+    whose webhooks are called at the end. ``on_batch`` hears each stored batch with its outcomes; the
+    articles then carry their stored ``id`` and ``cluster_id``.
+    """
+    opts = options or IngestOptions()
+    summary = IngestSummary()
+    report = RejectsReport(rejects_path)
+    started = time.perf_counter()
+    checker = None
+    if opts.watches:
+        from duiding.monitor import WatchChecker
+
+        checker = WatchChecker(archive)
 
     def reject(record: Reject) -> None:
         summary.rejected += 1
@@ -151,11 +200,19 @@ def ingest(
 
         def flush() -> None:
             if annotate:
-                # Only what is new or changed: re-ingesting an archive does not redo its NLP.
-                annotate([a for a, changed in zip(batch, archive.changed(batch), strict=True) if changed])
-            for outcome in archive.upsert(batch):
+                # Only what is new or changed: re-ingesting an archive does not redo its NLP. Articles
+                # in another language are stored and indexed, but the Dutch NLP is not for them.
+                changed = archive.changed(batch)
+                annotate([a for a, c in zip(batch, changed, strict=True) if c and is_dutch(a.language)])
+            outcomes = archive.upsert(batch)
+            for outcome in outcomes:
                 # IngestSummary has one counter per Outcome, named by its value.
                 setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
+            if checker is not None:
+                fresh = [a.id for a, o in zip(batch, outcomes, strict=True) if o is not Outcome.UNCHANGED]
+                summary.matches += checker.check(fresh)
+            if on_batch:
+                on_batch(list(batch), outcomes)
             if on_stored:
                 on_stored(len(batch))
             batch.clear()
@@ -164,11 +221,16 @@ def ingest(
             if isinstance(record, Reject):
                 reject(record)
                 continue
+            if opts.language and record.language is None:
+                # object.__setattr__: the rest of the record is valid as it is
+                object.__setattr__(record, "language", detect(record.title, record.text))
             batch.append(record)
             if len(batch) >= opts.batch_size:
                 flush()
         if batch:
             flush()
+        if checker is not None:
+            summary.delivered = checker.deliver()
     finally:
         report.close()
         summary.seconds = time.perf_counter() - started

@@ -39,17 +39,21 @@ from duiding.model import Article
 
 __all__ = ["FORMATS", "parse_datetime", "parse_mapping", "read_articles", "total_bytes"]
 
-FORMATS = ("text", "jsonl", "csv")
+FORMATS = ("text", "jsonl", "csv", "html")
 _EXTENSIONS = {
     ".txt": "text",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
     ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
     ".tsv": "csv",
 }
 # One article per file in the text layout; anything bigger is surely another format read as text.
 MAX_TEXT_BYTES = 16 * 1024 * 1024
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 _EPOCH = re.compile(r"-?\d{9,}(?:\.\d+)?")  # epoch seconds; eight digits are an ISO date (20221012)
 
 
@@ -108,6 +112,8 @@ def detect_format(filename: str, head: bytes) -> str:
     ext = os.path.splitext(filename.lower().removesuffix(".gz"))[1]
     if ext in _EXTENSIONS:
         return _EXTENSIONS[ext]
+    if _HTML_START.match(head):
+        return "html"
     if head.lstrip()[:1] == b"{":
         return "jsonl"
     lines = head.split(b"\n", 3)
@@ -135,6 +141,9 @@ def _parse_member(member: Member, opts: _Options) -> Iterator[Article | Reject]:
     if fmt == "text":
         yield _text_article(member, head, opts)
         return
+    if fmt == "html":
+        yield _html_article(member, head, opts)
+        return
     lines = _lines(head, member.stream)
     if fmt == "jsonl":
         records = jsonl_records(member.name, lines, opts.encoding, opts.mapping)
@@ -142,6 +151,17 @@ def _parse_member(member: Member, opts: _Options) -> Iterator[Article | Reject]:
         records = csv_records(member.name, member.filename, lines, opts.encoding, opts.mapping)
     for record in records:
         yield record if isinstance(record, Reject) else _article(member.name, *record, opts.tz)
+
+
+def _html_article(member: Member, head: bytes, opts: _Options) -> Article | Reject:
+    """A saved news page: the article on it (``duiding.ingest.html``); its URL from its canonical link."""
+    from duiding.ingest.html import article_from_html
+
+    data = head + member.stream.read(MAX_TEXT_BYTES + 1 - len(head))
+    if len(data) > MAX_TEXT_BYTES:
+        return Reject(member.name, None, f"over {MAX_TEXT_BYTES // 2**20} MiB, too large for one page")
+    # --encoding is for a page that declares no charset itself
+    return article_from_html(data, member.name, default_encoding=opts.encoding)
 
 
 def _lines(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:

@@ -11,6 +11,7 @@ walking the luqum tree (not with tantivy's own query parser), so every backend r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -57,7 +58,7 @@ from duiding.search.query import (
 __all__ = ["SCHEMA_VERSION", "SearchIndex", "local_day"]
 
 #: Bump when fields or analyzers change: existing indexes are then recreated and rebuilt.
-SCHEMA_VERSION = 3  # 2: person, org, location; 3: speaker, quote
+SCHEMA_VERSION = 4  # 2: person, org, location; 3: speaker, quote; 4: cluster (for --collapse)
 VERSION_FILE = "duiding-index.json"
 
 WRITER_HEAP = 128_000_000
@@ -117,6 +118,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("speaker", tokenizer_name=NAME)
     sb.add_date_field("published", indexed=True, fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)
+    sb.add_integer_field("cluster", indexed=False, fast=True)  # cluster_key(): one hit per cluster
     return sb.build()
 
 
@@ -140,6 +142,14 @@ def _entity_values(article: Article) -> dict[str, list[str]]:
 def _speaker_values(article: Article) -> list[str]:
     """The search text of ``speaker``: each quoted source's names as words, and its entity id."""
     return list(dict.fromkeys(term for q in article.quotes for term in speakers.quote_terms(q)))
+
+
+def cluster_key(article: Article) -> int:
+    """The article's duplicate cluster as a signed 64-bit number (its own id when it has none yet)."""
+    name = article.cluster_id or article.id
+    return int.from_bytes(
+        hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little", signed=True
+    )
 
 
 def local_day(published: datetime) -> int:
@@ -502,6 +512,7 @@ class SearchIndex:
         if article.published is not None:
             doc.add_date("published", article.published.astimezone(UTC))
             doc.add_integer("day", local_day(article.published))
+        doc.add_integer("cluster", cluster_key(article))
         writer = self._w()
         writer.delete_documents_by_term("seq", seq)
         writer.add_document(doc)
@@ -564,12 +575,17 @@ class SearchIndex:
         return self._translator.query(query.tree)
 
     def search(
-        self, query: ParsedQuery, limit: int = 10, offset: int = 0
+        self, query: ParsedQuery, limit: int = 10, offset: int = 0, collapse: bool = False
     ) -> tuple[list[tuple[int, float]], int]:
-        """Up to ``limit`` hits from ``offset`` as ``(seq, bm25 score)``, best first, and the total count."""
+        """Up to ``limit`` hits from ``offset`` as ``(seq, bm25 score)``, best first, and the total count.
+
+        With ``collapse``, only the best hit of each duplicate cluster counts, in hits and total alike.
+        """
         if offset < 0:
             raise ValueError("offset must be >= 0")
         q = self.to_tantivy(query)
+        if collapse:
+            return self._collapsed(q, limit, offset)
         searcher = self._searcher
         result = searcher.search(q, max(limit, 1), count=True, offset=offset)
         total = result.count if result.count is not None else 0
@@ -580,6 +596,54 @@ class SearchIndex:
         hits = [(int(seq), float(score)) for (score, _), seq in pairs if seq is not None]
         return hits, total
 
+    def _collapsed(self, q: tantivy.Query, limit: int, offset: int) -> tuple[list[tuple[int, float]], int]:
+        """Ranked hits, the first of each cluster only; the total is the number of clusters matched."""
+        searcher = self._searcher
+        if searcher.num_docs == 0:
+            return [], 0
+        want = offset + max(limit, 0)
+        seen: set[object] = set()
+        firsts: list[tuple[int, float]] = []
+        fetched = 0
+        page = max(4 * want, 100)
+        while len(firsts) < want:
+            result = searcher.search(q, page, count=False, offset=fetched)
+            addrs = [addr for _, addr in result.hits]
+            seqs = searcher.fast_field_values("seq", addrs)
+            clusters = searcher.fast_field_values("cluster", addrs)
+            for (score, _), seq, cluster in zip(result.hits, seqs, clusters, strict=True):
+                if seq is None:
+                    continue
+                key = cluster if cluster is not None else ("seq", seq)
+                if key not in seen:
+                    seen.add(key)
+                    firsts.append((int(seq), float(score)))
+            fetched += len(result.hits)
+            if len(result.hits) < page:
+                break
+            page *= 2
+        # Every cluster among all matches, for the total (fast fields only, no scoring).
+        everything = searcher.search(q, searcher.num_docs, count=False, order_by_field="seq")
+        addrs = [addr for _, addr in everything.hits]
+        keys = searcher.fast_field_values("cluster", addrs)
+        total = len(
+            {k if k is not None else ("seq", s) for k, (s, _) in zip(keys, everything.hits, strict=True)}
+        )
+        return firsts[offset:want], total
+
+    def matching_within(self, query: ParsedQuery, seqs: Sequence[int]) -> list[int]:
+        """Those of ``seqs`` whose documents ``query`` finds."""
+        searcher = self._searcher
+        if not seqs or searcher.num_docs == 0:
+            return []
+        within = tantivy.Query.term_set_query(self.schema, "seq", list(seqs))
+        q = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, self.to_tantivy(query)), (tantivy.Occur.Must, within)]
+        )
+        result = searcher.search(q, len(seqs), count=False)
+        found = searcher.fast_field_values("seq", [addr for _, addr in result.hits])
+        return [int(seq) for seq in found if seq is not None]
+
     def matching_seqs(self, query: ParsedQuery) -> list[int]:
         """The ``seq`` of every document ``query`` finds, in no particular order."""
         searcher = self._searcher
@@ -588,6 +652,33 @@ class SearchIndex:
         result = searcher.search(self.to_tantivy(query), searcher.num_docs, count=False)
         seqs = searcher.fast_field_values("seq", [addr for _, addr in result.hits])
         return [int(seq) for seq in seqs if seq is not None]
+
+    def iter_matching_seqs(self, query: ParsedQuery, chunk: int = 20_000) -> Iterator[list[int]]:
+        """The ``seq`` of every document ``query`` finds, ascending, ``chunk`` at a time.
+
+        Streams: each page asks for the next ``chunk`` seqs above the last one (ordered on the ``seq`` fast
+        field, no scoring), so memory holds one page whatever the number of hits.
+        """
+        searcher = self._searcher
+        if searcher.num_docs == 0:
+            return
+        base = self.to_tantivy(query)
+        last: int | None = None
+        while True:
+            q = base
+            if last is not None:
+                after = tantivy.Query.range_query(
+                    self.schema, "seq", tantivy.FieldType.Integer, last, None, include_lower=False
+                )
+                q = tantivy.Query.boolean_query([(tantivy.Occur.Must, base), (tantivy.Occur.Must, after)])
+            result = searcher.search(q, chunk, count=False, order_by_field="seq", order=tantivy.Order.Asc)
+            page = [int(seq) for seq, _ in result.hits]
+            if not page:
+                return
+            yield page
+            if len(page) < chunk:
+                return
+            last = page[-1]
 
     # -- snippets ----------------------------------------------------------------------------
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from duiding.model import Article, Entity, Quote
 from duiding.search.query import ParsedQuery
+from duiding.store.scope import Scope
 
 # A progress callback: called with the number of items just done.
 Advance = Callable[[int], None]
@@ -57,6 +59,64 @@ class QuoteResults:
     total: int
 
 
+@dataclass
+class Feed:
+    """A followed RSS/Atom feed and its polling state (see :mod:`duiding.ingest.feeds`)."""
+
+    name: str
+    url: str
+    title: str | None = None  # the feed's own title, once polled
+    etag: str | None = None  # for a conditional GET
+    last_modified: str | None = None
+    added_at: datetime | None = None
+    last_polled: datetime | None = None
+    last_ok: datetime | None = None
+    errors: int = 0  # failed polls in a row
+    last_error: str | None = None
+    next_poll: datetime | None = None  # not before this: backing off after errors
+    stored: int = 0  # articles stored from it (read only)
+
+
+@dataclass
+class FeedItem:
+    """One link a feed listed, and what became of it."""
+
+    feed: str
+    key: str  # the canonical URL
+    url: str
+    # "stored"; "duplicate" (its URL already in the archive, not fetched); "skipped" (robots.txt);
+    # "gone" (failed for good: 404, redirect loop, no article); "failed" (for now: tried again later)
+    status: str
+    attempts: int = 0
+    problem: str | None = None
+    article_id: str | None = None
+    first_seen: datetime | None = None
+    last_attempt: datetime | None = None
+
+
+@dataclass
+class Watch:
+    """A saved query: every newly ingested article it finds is recorded once as a match."""
+
+    name: str
+    query: str
+    webhook: str | None = None
+    created_at: datetime | None = None
+    matches: int = 0  # (read only)
+    pending: int = 0  # matches whose webhook delivery is still due (read only)
+
+
+@dataclass
+class WatchMatch:
+    watch: str
+    article: Article
+    matched_at: datetime
+    delivery: str | None = None  # None (no webhook), "pending", "delivered", "failed"
+    attempts: int = 0
+    next_attempt: datetime | None = None
+    error: str | None = None
+
+
 class StoreError(RuntimeError):
     """A problem with the data directory or database that a user can act on."""
 
@@ -93,6 +153,11 @@ class Archive(Protocol):
         """
         ...
 
+    def scope(self, query: ParsedQuery | None = None) -> AbstractContextManager[Scope]:
+        """The articles ``query`` finds (None: the whole archive), to aggregate and export
+        (:mod:`duiding.store.scope`); valid inside the ``with`` block only."""
+        ...
+
     def get(self, ref: str) -> Article | None:
         """An article by its id, URL (any form that canonicalises the same) or the source's own id."""
         ...
@@ -103,7 +168,64 @@ class Archive(Protocol):
         """Every stored article, streamed in storage order."""
         ...
 
-    def search(self, query: ParsedQuery, limit: int = 10, offset: int = 0) -> SearchResults: ...
+    def search(
+        self, query: ParsedQuery, limit: int = 10, offset: int = 0, collapse: bool = False
+    ) -> SearchResults:
+        """Ranked hits; with ``collapse``, only the best hit of each duplicate cluster (``total`` counts
+        clusters then)."""
+        ...
+
+    def matching(self, query: ParsedQuery, ids: Sequence[str]) -> list[str]:
+        """Which of these article ids ``query`` finds (as stored and indexed now)."""
+        ...
+
+    # -- feeds (:mod:`duiding.ingest.feeds`) ---------------------------------------------------
+
+    def add_feed(self, name: str, url: str) -> Feed:
+        """Follow a feed; StoreError when the name or the URL is taken."""
+        ...
+
+    def feeds(self) -> list[Feed]: ...
+
+    def save_feed(self, feed: Feed) -> None:
+        """Store a feed's polling state (ETag, Last-Modified, errors, backoff)."""
+        ...
+
+    def feed_items(self, feed: str, keys: Sequence[str]) -> dict[str, FeedItem]:
+        """What is known of these items of a feed, by key (canonical URL)."""
+        ...
+
+    def save_feed_items(self, items: Sequence[FeedItem]) -> None: ...
+
+    def known_urls(self, canonical_urls: Sequence[str]) -> set[str]:
+        """Those of these canonical URLs that stored articles have."""
+        ...
+
+    # -- watches (:mod:`duiding.monitor`) -----------------------------------------------------------
+
+    def add_watch(self, name: str, query: str, webhook: str | None = None) -> Watch:
+        """Save a query; StoreError when the name is taken."""
+        ...
+
+    def watches(self) -> list[Watch]: ...
+
+    def remove_watch(self, name: str) -> bool: ...
+
+    def record_matches(self, watch: str, ids: Sequence[str]) -> int:
+        """Record these articles as matches of a watch (once each); returns how many were new."""
+        ...
+
+    def watch_matches(self, watch: str, limit: int | None = None, offset: int = 0) -> list[WatchMatch]:
+        """A watch's matches, newest first."""
+        ...
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[WatchMatch]:
+        """Matches of watches with a webhook whose delivery is pending and due by ``now``."""
+        ...
+
+    def save_delivery(self, match: WatchMatch) -> None:
+        """Store a delivery's state: ``delivery``, ``attempts``, ``next_attempt``, ``error``."""
+        ...
 
     def pending_index(self) -> int:
         """How many stored articles the search index does not reflect yet."""

@@ -9,13 +9,28 @@ index document (keyed by ``seq``), so catching up never duplicates.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from duiding.model import Article, Entity
 from duiding.search.index import SearchIndex
 from duiding.search.query import ParsedQuery
-from duiding.store.base import Advance, Outcome, QuoteResults, SearchHit, SearchResults, StoreError
+from duiding.store.base import (
+    Advance,
+    Feed,
+    FeedItem,
+    Outcome,
+    QuoteResults,
+    SearchHit,
+    SearchResults,
+    StoreError,
+    Watch,
+    WatchMatch,
+)
+from duiding.store.scope import Scope
 from duiding.store.sqlite import SqliteStore
+from duiding.store.sqlite_scope import open_scope
 
 DATABASE_FILE = "duiding.sqlite3"
 INDEX_DIR = "index"
@@ -74,6 +89,12 @@ class EmbeddedArchive:
         seqs = self.index.matching_seqs(query) if query is not None else None
         return self.store.quotes(speaker=speaker, seqs=seqs, limit=limit, offset=offset)
 
+    @contextmanager
+    def scope(self, query: ParsedQuery | None = None) -> Iterator[Scope]:
+        pages = self.index.iter_matching_seqs(query) if query is not None else None
+        with open_scope(self.store, pages) as scope:
+            yield scope
+
     def get(self, ref: str) -> Article | None:
         return self.store.get(ref)
 
@@ -84,8 +105,10 @@ class EmbeddedArchive:
         for _, article in self.store.iter_articles():
             yield article
 
-    def search(self, query: ParsedQuery, limit: int = 10, offset: int = 0) -> SearchResults:
-        ranked, total = self.index.search(query, limit=limit, offset=offset)
+    def search(
+        self, query: ParsedQuery, limit: int = 10, offset: int = 0, collapse: bool = False
+    ) -> SearchResults:
+        ranked, total = self.index.search(query, limit=limit, offset=offset, collapse=collapse)
         articles = self.store.by_seqs([seq for seq, _ in ranked])
         hits = []
         for seq, score in ranked:
@@ -95,10 +118,60 @@ class EmbeddedArchive:
             hits.append(SearchHit(article, score, self.index.snippet(query, article.text)))
         return SearchResults(hits=hits, total=total)
 
+    def matching(self, query: ParsedQuery, ids: Sequence[str]) -> list[str]:
+        by_seq = self.store.monitor.seqs_of(ids)
+        found = set(self.index.matching_within(query, list(by_seq)))
+        return [by_seq[seq] for seq in by_seq if seq in found]
+
+    # -- feeds and watches: SQLite only (duiding.store.sqlite_monitor) ------------------------------
+
+    def add_feed(self, name: str, url: str) -> Feed:
+        return self.store.monitor.add_feed(name, url)
+
+    def feeds(self) -> list[Feed]:
+        return self.store.monitor.feeds()
+
+    def save_feed(self, feed: Feed) -> None:
+        self.store.monitor.save_feed(feed)
+
+    def feed_items(self, feed: str, keys: Sequence[str]) -> dict[str, FeedItem]:
+        return self.store.monitor.feed_items(feed, keys)
+
+    def save_feed_items(self, items: Sequence[FeedItem]) -> None:
+        self.store.monitor.save_feed_items(items)
+
+    def known_urls(self, canonical_urls: Sequence[str]) -> set[str]:
+        return self.store.monitor.known_urls(canonical_urls)
+
+    def add_watch(self, name: str, query: str, webhook: str | None = None) -> Watch:
+        return self.store.monitor.add_watch(name, query, webhook)
+
+    def watches(self) -> list[Watch]:
+        return self.store.monitor.watches()
+
+    def remove_watch(self, name: str) -> bool:
+        return self.store.monitor.remove_watch(name)
+
+    def record_matches(self, watch: str, ids: Sequence[str]) -> int:
+        return self.store.monitor.record_matches(watch, ids)
+
+    def watch_matches(self, watch: str, limit: int | None = None, offset: int = 0) -> list[WatchMatch]:
+        return self.store.monitor.watch_matches(watch, limit=limit, offset=offset)
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[WatchMatch]:
+        return self.store.monitor.due_deliveries(now, limit=limit)
+
+    def save_delivery(self, match: WatchMatch) -> None:
+        self.store.monitor.save_delivery(match)
+
+    # -- the index ---------------------------------------------------------------------------------
+
     def pending_index(self) -> int:
         return self.store.pending_index()
 
     def sync_index(self, advance: Advance | None = None) -> int:
+        # Articles stored before duiding had duplicate clusters get theirs first (the index holds it).
+        self.store.clusters.assign_pending()
         done: list[int] = []
         total = 0
         for seq, article in self.store.iter_unindexed():

@@ -21,6 +21,8 @@ from duiding import urls
 from duiding.model import Article, Entity, EntityMention, Quote
 from duiding.nlp import speakers
 from duiding.store.base import Outcome, QuoteHit, QuoteResults, StoreError
+from duiding.store.clusters import Clusters
+from duiding.store.sqlite_monitor import MonitorTables
 
 
 def _add_speaker_search(conn: sqlite3.Connection) -> None:
@@ -102,12 +104,81 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX quotes_speaker_entity ON quotes(speaker_entity_id);
     """,
     _add_speaker_search,
+    # Version 3: indexes for analysis and export (duiding.store.sqlite_scope): entity counts read
+    # (entity_id, article_seq) pairs only, a query's articles join their mentions, dates, outlets and
+    # categories without touching the article rows, and a speaker without an entity is found by its
+    # lower-cased name. mentions_entity is a prefix of mentions_entity_article.
+    """
+    CREATE INDEX IF NOT EXISTS mentions_entity_article ON mentions(entity_id, article_seq);
+    CREATE INDEX IF NOT EXISTS mentions_article_entity ON mentions(article_seq, entity_id);
+    CREATE INDEX IF NOT EXISTS articles_facets ON articles(seq, published, outlet, category);
+    CREATE INDEX IF NOT EXISTS quotes_speaker_folded ON quotes(lower(speaker));
+    DROP INDEX IF EXISTS mentions_entity;
+    """,
+    # Version 4: live ingestion and monitoring. The byline (author); each article's duplicate cluster
+    # (duiding.store.clusters: NULL until assigned; rows stored before this get theirs on the next
+    # sync) and its LSH band keys; followed feeds and the items they listed (duiding.ingest.feeds);
+    # saved queries and their matches with webhook delivery state (duiding.monitor).
+    """
+    ALTER TABLE articles ADD COLUMN author TEXT;
+    ALTER TABLE articles ADD COLUMN cluster_id TEXT;
+    CREATE INDEX articles_cluster ON articles(cluster_id);
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE INDEX articles_unclustered ON articles(seq) WHERE cluster_id IS NULL;
+    CREATE TABLE lsh_bands (
+        key            INTEGER NOT NULL,
+        article_seq    INTEGER NOT NULL,
+        PRIMARY KEY (key, article_seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE feeds (
+        name           TEXT PRIMARY KEY,
+        url            TEXT NOT NULL UNIQUE,
+        title          TEXT,
+        etag           TEXT,
+        last_modified  TEXT,
+        added_at       TEXT NOT NULL,
+        last_polled    TEXT,
+        last_ok        TEXT,
+        errors         INTEGER NOT NULL DEFAULT 0,   -- failed polls in a row
+        last_error     TEXT,
+        next_poll      TEXT                          -- backing off until then
+    );
+    CREATE TABLE feed_items (
+        feed           TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+        key            TEXT NOT NULL,                -- canonical URL
+        url            TEXT NOT NULL,
+        status         TEXT NOT NULL,                -- stored, duplicate, failed, skipped
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        problem        TEXT,
+        article_id     TEXT,
+        first_seen     TEXT NOT NULL,
+        last_attempt   TEXT,
+        PRIMARY KEY (feed, key)
+    );
+    CREATE TABLE watches (
+        name           TEXT PRIMARY KEY,
+        query          TEXT NOT NULL,
+        webhook        TEXT,
+        created_at     TEXT NOT NULL
+    );
+    CREATE TABLE watch_matches (
+        watch          TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE,
+        article_seq    INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        matched_at     TEXT NOT NULL,
+        delivery       TEXT,                         -- NULL (no webhook), pending, delivered, failed
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        next_attempt   TEXT,
+        error          TEXT,
+        PRIMARY KEY (watch, article_seq)
+    );
+    CREATE INDEX watch_matches_due ON watch_matches(next_attempt) WHERE delivery = 'pending';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _ARTICLE_COLUMNS = (
     "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
-    "text, content_hash, source_file, source_line"
+    "text, content_hash, source_file, source_line, author, cluster_id"
 )
 
 
@@ -144,6 +215,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _stored_as(article: Article, article_id: str, cluster_id: str | None) -> None:
+    """Tell the caller's Article its stored id and cluster (the search index is built from it)."""
+    object.__setattr__(article, "id", article_id)
+    object.__setattr__(article, "cluster_id", cluster_id)
+
+
 class SqliteStore:
     """Articles and their annotations in one SQLite file."""
 
@@ -159,6 +236,8 @@ class SqliteStore:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+        self.clusters = Clusters(self.conn)
+        self.monitor = MonitorTables(self.conn, _ARTICLE_COLUMNS, lambda row: self._build(row, [], []))
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -222,7 +301,8 @@ class SqliteStore:
         identity = a.identity
         fingerprint = a.fingerprint()
         row = self.conn.execute(
-            "SELECT seq, id, fingerprint FROM articles WHERE identity = ?", (identity,)
+            "SELECT seq, id, fingerprint, content_hash, cluster_id FROM articles WHERE identity = ?",
+            (identity,),
         ).fetchone()
         values = {
             "url": a.url,
@@ -240,6 +320,7 @@ class SqliteStore:
             "fingerprint": fingerprint,
             "source_file": a.source_file,
             "source_line": a.source_line,
+            "author": a.author,
         }
         if row is None:
             article_id = self._free_id(a.id, identity)
@@ -250,14 +331,20 @@ class SqliteStore:
             )
             seq = int(cur.lastrowid or 0)
             self._replace_annotations(seq, a, touched)
+            cluster = self.clusters.assign(seq, article_id, a.text, a.content_hash)
+            _stored_as(a, article_id, cluster)
             return Outcome.ADDED, seq, article_id
         seq, article_id = int(row["seq"]), str(row["id"])
+        _stored_as(a, article_id, row["cluster_id"])
         if row["fingerprint"] == fingerprint:
             if a.entities or a.quotes:
                 # New annotations of the same text: the index holds them too (person:, speaker:, quote:).
                 self._replace_annotations(seq, a, touched)
                 self.conn.execute("UPDATE articles SET indexed = 0 WHERE seq = ?", (seq,))
             return Outcome.UNCHANGED, seq, article_id
+        if row["content_hash"] != a.content_hash and row["cluster_id"] is not None:
+            (old_text,) = self.conn.execute("SELECT text FROM articles WHERE seq = ?", (seq,)).fetchone()
+            self.clusters.replace_text(seq, old_text, a.text)
         assignments = ", ".join(f"{k} = ?" for k in values)
         self.conn.execute(
             f"UPDATE articles SET {assignments}, updated_at = ?, indexed = 0 WHERE seq = ?",
@@ -484,6 +571,8 @@ class SqliteStore:
             content_hash=row["content_hash"],
             source_file=row["source_file"],
             source_line=row["source_line"],
+            author=row["author"],
+            cluster_id=row["cluster_id"],
             entities=entities,
             quotes=quotes,
         )
