@@ -4,8 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= ./duiding-data
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +15,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Set up, ingest the bundled sample article into $(DB) and search it.
+## Set up, ingest the bundled sample article into $(DB), search it, then serve the web UI and the API
+## at http://$(HOST):$(PORT)/ until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/duiding demo --db $(DB)
+	$(BIN)/duiding serve --db $(DB) --host $(HOST) --port $(PORT)
 
-## Set up and run the whole test suite (lint first).
-test: $(STAMP)
+## Set up and run the whole test suite (lint first). The browser tests drive Debian's Chromium:
+## installed here when missing and run as root; without it they are skipped, saying why.
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser tests (apt-get)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq chromium >/dev/null \
+		|| { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "could not install chromium: the browser tests will be skipped"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

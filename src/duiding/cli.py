@@ -827,7 +827,12 @@ def demo(db: str, query: str) -> None:
 
 # `duiding stats` and `duiding export` live in their own module, which registers them on `main`.
 # So do `duiding fetch`, `duiding feeds` and `duiding watch` (duiding.cli_monitor).
-from duiding import cli_analysis, cli_monitor  # noqa: E402, F401
+# `duiding serve` and `duiding users`: duiding.cli_serve.
+from duiding import cli_analysis, cli_monitor, cli_serve  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # Run as `python -m duiding.cli`, this file is `__main__`, and the modules above registered their
+    # commands on the importable `duiding.cli.main`: run that one.
+    from duiding.cli import main as _main
+
+    _main()
