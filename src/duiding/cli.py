@@ -241,6 +241,38 @@ def reindex(db: str) -> None:
         out.print(f"indexed {articles(n)} → {escape(archive.location)}")
 
 
+@main.command()
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@db_option
+def snapshot(destination: Path, db: str) -> None:
+    """Copy the archive to DESTINATION (a new or empty directory) for a backup, while it stays in use.
+
+    The copy is itself a data directory: `--db DESTINATION` uses it, and copying it back restores the
+    archive. Its search index is built from the copied database, not copied. A PostgreSQL archive is
+    backed up with `pg_dump` instead (docs/deploy.md).
+    """
+    with opened(db) as archive:
+        if not hasattr(archive, "snapshot"):
+            fail(f"{archive.location}: a server archive: back it up with pg_dump (see docs/deploy.md)")
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("copy database (pages)", total=archive.database_pages())
+            try:
+                target = archive.snapshot(destination, lambda k: progress.advance(task, k))
+            except StoreError as e:
+                fail(str(e))
+            with opened(str(target)) as copy:
+                task = progress.add_task("index the copy", total=copy.pending_index())
+                copy.sync_index(lambda k: progress.advance(task, k))
+                n = copy.count()
+    out.print(f"snapshot of {articles(n)} → {escape(str(target))}")
+
+
 # -- search and show ---------------------------------------------------------------------------------
 
 

@@ -198,6 +198,58 @@ class EmbeddedArchive:
         self.index.commit()
         return self.sync_index(advance)
 
+    def snapshot(self, destination: Path, advance: Advance | None = None) -> Path:
+        """Copy the archive to ``destination`` (a new or empty directory), consistently, while it stays
+        in use; returns the snapshot's directory, itself a data directory (``--db`` it to use it, or
+        copy it back to restore), whose index :meth:`sync_index` builds.
+
+        The database is copied with SQLite's online backup API, so concurrent writers neither block
+        the copy nor tear it. The search index is not copied: it is derived from the database, and a
+        copy taken beside a running writer could hold articles the database copy lacks or miss ones
+        it has. The snapshot marks every article unindexed instead, for :meth:`sync_index` on the copy
+        (``duiding snapshot`` does that). The API's users file (``auth.sqlite``) and the rejects
+        reports go with it.
+        """
+        import shutil
+        import sqlite3
+
+        destination = Path(destination)
+        if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+            raise StoreError(f"{destination}: exists and is not an empty directory")
+        if destination.resolve() == self.directory.resolve():
+            raise StoreError(f"{destination}: is the archive itself")
+        destination.mkdir(parents=True, exist_ok=True)
+        pages_done = 0
+
+        def progress(status: int, remaining: int, total: int) -> None:
+            nonlocal pages_done
+            if advance is not None:
+                advance(total - remaining - pages_done)
+            pages_done = total - remaining
+
+        target = sqlite3.connect(destination / DATABASE_FILE)
+        try:
+            self.store.conn.backup(target, pages=1024, progress=progress)
+            target.execute("UPDATE articles SET indexed = 0")
+            target.commit()
+        finally:
+            target.close()
+        auth = self.directory / "auth.sqlite"  # duiding.api.auth.AUTH_FILE (not imported: no API deps here)
+        if auth.is_file():
+            source, copy = sqlite3.connect(auth), sqlite3.connect(destination / auth.name)
+            try:
+                source.backup(copy)
+            finally:
+                source.close()
+                copy.close()
+        if self.rejects_dir.is_dir():
+            shutil.copytree(self.rejects_dir, destination / self.rejects_dir.name)
+        return destination
+
+    def database_pages(self) -> int:
+        """The database's size in pages (what :meth:`snapshot` reports progress in)."""
+        return int(self.store.conn.execute("PRAGMA page_count").fetchone()[0])
+
     def close(self) -> None:
         self.index.close()
         self.store.close()
