@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -95,17 +95,45 @@ def main() -> None:
 # -- ingest ----------------------------------------------------------------------------------------
 
 
-def _progress() -> Progress:
+def _progress(partitions: bool = False) -> Progress:
+    extra = [TextColumn("{task.fields[partitions]}")] if partitions else []
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
         DownloadColumn(),
         TextColumn("{task.fields[articles]:>8,} articles  {task.fields[rate]:>6,.0f}/s"),
+        *extra,
         TimeElapsedColumn(),
         console=err,
         transient=False,
     )
+
+
+@contextmanager
+def _dask_client(
+    workers: int | None, cluster: str | None, connect_timeout: float, verbose: bool
+) -> Iterator[Any]:
+    """The Dask client of ``ingest --workers N`` / ``--cluster ADDRESS``, else None; a one-line error
+    when the cluster cannot be started or reached."""
+    if not workers and cluster is None:
+        yield None
+        return
+    from duiding.ingest.distributed import ClusterError, dask_client
+
+    with ExitStack() as stack:
+        try:
+            client = stack.enter_context(
+                dask_client(
+                    workers if cluster is None else None,
+                    cluster,
+                    connect_timeout=connect_timeout,
+                    verbose=verbose,
+                )
+            )
+        except ClusterError as e:
+            fail(str(e), code=1)
+        yield client
 
 
 @main.command()
@@ -131,8 +159,31 @@ def _progress() -> Progress:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the rejects report (default: DIR/rejects/ingest-TIME.jsonl).",
 )
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    help="Articles per batch, stored in one transaction (and a partition with --workers/--cluster). "
+    "[default: 500; with --workers/--cluster 100]",
+)
 @click.option("--no-nlp", is_flag=True, help="Store and index only; skip entities and quotes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 1024),
+    help="Run the NLP on a local Dask cluster of N worker processes (0: in this process, as without).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the NLP on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786).",
+)
+@click.option(
+    "--connect-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds to wait for the --cluster scheduler and its first worker.",
+)
+@click.option("--verbose", is_flag=True, help="Show the Dask cluster's own log messages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest(
     paths: tuple[Path, ...],
@@ -142,8 +193,12 @@ def ingest(
     encoding: str,
     strict: bool,
     rejects_file: Path | None,
-    batch_size: int,
+    batch_size: int | None,
     no_nlp: bool,
+    workers: int | None,
+    cluster: str | None,
+    connect_timeout: float,
+    verbose: bool,
     as_json: bool,
 ) -> None:
     """Read articles from PATHS into the archive.
@@ -153,7 +208,8 @@ def ingest(
     again (same canonical URL, else source id, else content) is left alone, a changed one is updated.
     Bad records are reported as
     FILE:LINE: PROBLEM, written to a rejects report, and the rest goes on. New and changed articles
-    go through the Dutch NLP (named entities and quotes) unless --no-nlp.
+    go through the Dutch NLP (named entities and quotes) unless --no-nlp; --workers N or --cluster
+    ADDRESS run it on a Dask cluster, storing the same as without.
     """
     import codecs
 
@@ -166,16 +222,32 @@ def ingest(
         columns = parse_mapping(mapping)
     except (LookupError, ValueError) as e:
         fail(str(e))
+    if workers is not None and cluster is not None:
+        fail("--workers and --cluster exclude each other: a local cluster, or the one at ADDRESS")
+    distributed = bool(workers) or cluster is not None
+    if distributed and no_nlp:
+        fail("--workers and --cluster run the NLP elsewhere, and --no-nlp leaves none to run")
+    if cluster is not None:
+        from duiding.ingest.distributed import check_address
+
+        try:
+            cluster = check_address(cluster)
+        except ValueError as e:
+            fail(f"--cluster: {e}")
+    if batch_size is None:
+        batch_size = 100 if distributed else 500
     options = IngestOptions(
         fmt=fmt, mapping=columns, encoding=encoding, strict=strict, batch_size=batch_size, nlp=not no_nlp
     )
 
-    with opened(db) as archive:
+    with opened(db) as archive, _dask_client(workers, cluster, connect_timeout, verbose) as client:
         rejects_path = rejects_file or default_rejects_path(Path(archive.location) / "rejects")
         shown = 0
         stored = 0
-        with _progress() as progress:
-            task = progress.add_task("ingest", total=total_bytes(paths) or None, articles=0, rate=0.0)
+        with _progress(partitions=distributed) as progress:
+            task = progress.add_task(
+                "ingest", total=total_bytes(paths) or None, articles=0, rate=0.0, partitions=""
+            )
 
             def on_reject(r: Reject) -> None:
                 nonlocal shown
@@ -195,17 +267,33 @@ def ingest(
             def on_recovered(n: int) -> None:
                 progress.console.print(f"indexed {articles(n)} left over by an interrupted run")
 
+            def on_partition(done: int, in_flight: int) -> None:
+                progress.update(task, partitions=f"{done:>5,} partitions, {in_flight:,} out")
+
+            callbacks: dict[str, Any] = {
+                "on_reject": on_reject,
+                "on_bytes": on_bytes,
+                "on_stored": on_stored,
+                "on_recovered": on_recovered,
+            }
             try:
-                summary = run_ingest(
-                    archive,
-                    paths,
-                    rejects_path,
-                    options,
-                    on_reject=on_reject,
-                    on_bytes=on_bytes,
-                    on_stored=on_stored,
-                    on_recovered=on_recovered,
-                )
+                if client is not None:
+                    from duiding.ingest.distributed import ClusterError, ingest_distributed
+
+                    try:
+                        summary = ingest_distributed(
+                            archive,
+                            paths,
+                            rejects_path,
+                            options,
+                            client=client,
+                            on_partition=on_partition,
+                            **callbacks,
+                        )
+                    except ClusterError as e:
+                        fail(str(e), code=1)
+                else:
+                    summary = run_ingest(archive, paths, rejects_path, options, **callbacks)
             except ModelMissing as e:
                 fail(f"{e}; or ingest with --no-nlp")
         if as_json:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +101,22 @@ class IngestOptions:
 RecordSource = Callable[[Callable[[int], None] | None], Iterable[Article | Reject]]
 
 
+@dataclass
+class Batch:
+    """A batch of articles on its way to the store, one transaction: ``todo`` are those of them the NLP
+    is for (new or changed, Dutch), annotated in place before the batch is stored."""
+
+    articles: list[Article]
+    todo: list[Article]
+    number: int = 0  # 1, 2, … in input order
+
+
+# The NLP stage: annotates each batch's ``todo`` in place and yields the batches in the order it was
+# given them. It may read ahead, holding several batches in flight (``duiding.ingest.distributed``); the
+# serial stage (:func:`serial_enrich`) does one at a time.
+Enrich = Callable[[Iterator[Batch]], Iterator[Batch]]
+
+
 def _annotator() -> Callable[[list[Article]], None]:
     """The NLP run on each batch before it is stored: entities and quotes, in one pass of the pipeline.
 
@@ -112,6 +129,16 @@ def _annotator() -> Callable[[list[Article]], None]:
     return lambda articles: annotate(articles, nlp)
 
 
+def serial_enrich(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The NLP in this process, a batch at a time (the model is loaded on the first batch)."""
+    annotate = None
+    for batch in batches:
+        if batch.todo:
+            annotate = annotate or _annotator()
+            annotate(batch.todo)
+        yield batch
+
+
 def ingest(
     archive: Archive,
     paths: Sequence[str | os.PathLike[str]],
@@ -122,10 +149,12 @@ def ingest(
     on_bytes: Callable[[int], None] | None = None,
     on_stored: Callable[[int], None] | None = None,
     on_recovered: Callable[[int], None] | None = None,
+    enrich: Enrich | None = None,
 ) -> IngestSummary:
     """Read ``paths`` into ``archive``. Callbacks report progress; the summary accounts for every record.
 
     With ``options.strict`` the input is checked first and nothing is stored if any record is bad.
+    ``enrich`` runs the NLP elsewhere (:mod:`duiding.ingest.distributed`); by default it runs here.
     """
     opts = options or IngestOptions()
 
@@ -143,6 +172,7 @@ def ingest(
         on_bytes=on_bytes,
         on_stored=on_stored,
         on_recovered=on_recovered,
+        enrich=enrich,
     )
 
 
@@ -157,6 +187,7 @@ def ingest_records(
     on_stored: Callable[[int], None] | None = None,
     on_recovered: Callable[[int], None] | None = None,
     on_batch: Callable[[list[Article], list[Outcome]], None] | None = None,
+    enrich: Enrich | None = None,
 ) -> IngestSummary:
     """Store what ``records`` yields: the one ingest path of files, fetched pages and feeds.
 
@@ -164,7 +195,9 @@ def ingest_records(
     articles go through the NLP; each batch is stored in one transaction (duplicate clusters assigned
     there); new and changed articles are checked against the saved queries (:mod:`duiding.monitor`),
     whose webhooks are called at the end. ``on_batch`` hears each stored batch with its outcomes; the
-    articles then carry their stored ``id`` and ``cluster_id``.
+    articles then carry their stored ``id`` and ``cluster_id``. ``enrich`` is the NLP stage
+    (:data:`Enrich`, default :func:`serial_enrich`); batches are stored in input order whatever it is, so
+    ids, duplicate clusters and the summary do not depend on it.
     """
     opts = options or IngestOptions()
     summary = IngestSummary()
@@ -194,41 +227,66 @@ def ingest_records(
                 summary.stored = False
                 return summary
 
-        batch: list[Article] = []
+        # Identities read but not stored yet: ``changed`` compares with the store, blind to what those
+        # will store before an article with the same identity (earlier in its batch, or in a batch a
+        # read-ahead stage holds), so such an article goes through the NLP whatever ``changed`` says.
+        unstored: Counter[str] = Counter()
+        numbered = 0
 
-        annotate = _annotator() if opts.nlp else None
-
-        def flush() -> None:
-            if annotate:
+        def prepare(articles: list[Article]) -> Batch:
+            nonlocal numbered
+            todo: list[Article] = []
+            if opts.nlp:
                 # Only what is new or changed: re-ingesting an archive does not redo its NLP. Articles
                 # in another language are stored and indexed, but the Dutch NLP is not for them.
-                changed = archive.changed(batch)
-                annotate([a for a, c in zip(batch, changed, strict=True) if c and is_dutch(a.language)])
-            outcomes = archive.upsert(batch)
+                changed = archive.changed(articles)
+                for a, c in zip(articles, changed, strict=True):
+                    if (c or unstored[a.identity]) and is_dutch(a.language):
+                        todo.append(a)
+                    unstored[a.identity] += 1
+            else:
+                unstored.update(a.identity for a in articles)
+            numbered += 1
+            return Batch(articles, todo, numbered)
+
+        def batches() -> Iterator[Batch]:
+            batch: list[Article] = []
+            for record in records(on_bytes):
+                if isinstance(record, Reject):
+                    reject(record)
+                    continue
+                if opts.language and record.language is None:
+                    # object.__setattr__: the rest of the record is valid as it is
+                    object.__setattr__(record, "language", detect(record.title, record.text))
+                batch.append(record)
+                if len(batch) >= opts.batch_size:
+                    yield prepare(batch)
+                    batch = []
+            if batch:
+                yield prepare(batch)
+
+        def store(batch: Batch) -> None:
+            outcomes = archive.upsert(batch.articles)
+            for a in batch.articles:
+                unstored[a.identity] -= 1
+                if not unstored[a.identity]:
+                    del unstored[a.identity]
             for outcome in outcomes:
                 # IngestSummary has one counter per Outcome, named by its value.
                 setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
             if checker is not None:
-                fresh = [a.id for a, o in zip(batch, outcomes, strict=True) if o is not Outcome.UNCHANGED]
+                fresh = [
+                    a.id for a, o in zip(batch.articles, outcomes, strict=True) if o is not Outcome.UNCHANGED
+                ]
                 summary.matches += checker.check(fresh)
             if on_batch:
-                on_batch(list(batch), outcomes)
+                on_batch(list(batch.articles), outcomes)
             if on_stored:
-                on_stored(len(batch))
-            batch.clear()
+                on_stored(len(batch.articles))
 
-        for record in records(on_bytes):
-            if isinstance(record, Reject):
-                reject(record)
-                continue
-            if opts.language and record.language is None:
-                # object.__setattr__: the rest of the record is valid as it is
-                object.__setattr__(record, "language", detect(record.title, record.text))
-            batch.append(record)
-            if len(batch) >= opts.batch_size:
-                flush()
-        if batch:
-            flush()
+        stream = batches()
+        for batch in (enrich or serial_enrich)(stream) if opts.nlp else stream:
+            store(batch)
         if checker is not None:
             summary.delivered = checker.deliver()
     finally:
