@@ -7,7 +7,7 @@ DB     ?= ./duiding-data
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint bench clean chromium
+.PHONY: run test lint bench clean chromium postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(STAMP)
 
 ## Set up and run the whole test suite (lint first). The browser tests drive Debian's Chromium:
 ## installed here when missing and run as root; without it they are skipped, saying why.
-test: $(STAMP) chromium
+test: $(STAMP) chromium postgresql
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
@@ -35,6 +35,18 @@ chromium:
 		apt-get install -y -qq chromium >/dev/null \
 		|| { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "could not install chromium: the browser tests will be skipped"; \
+	fi
+
+## The PostgreSQL backend's tests start a throwaway server of their own (tests/pg.py): Debian's postgresql
+## is installed here when no PostgreSQL binaries are found and run as root; without it they are skipped.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing postgresql for the PostgreSQL backend tests (apt-get)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq postgresql >/dev/null \
+		|| { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } \
+		|| echo "could not install postgresql: the PostgreSQL backend tests will be skipped"; \
 	fi
 
 lint: $(STAMP)

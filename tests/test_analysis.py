@@ -1,5 +1,7 @@
 """Analysis over a query (duiding.analysis.aggregate and the profiles), checked against the articles.
 
+Every test that stores articles runs against both backends (``new_db``: the embedded one and PostgreSQL).
+
 Every figure the SQL computes is recomputed here the slow, obvious way from the stored articles
 (``Archive.iter_articles``) and compared: on the bundled sample, on a small archive of annotated copies
 of it with known dates, outlets and categories, and on a few hundred DpgMedia2019 articles run through
@@ -33,8 +35,8 @@ def invoke(*args: object):
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory, sample_txt) -> Path:
-    db = tmp_path_factory.mktemp("analysis") / "sample"
+def sample_db(new_db, sample_txt) -> str:
+    db = new_db()
     result = invoke("ingest", sample_txt, "--db", db, "--json")
     assert result.exit_code == 0, result.output
     return db
@@ -295,7 +297,7 @@ def _regroup(entity_id: str | None, group: int) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def copies(sample_db, tmp_path_factory):
+def copies(sample_db, new_db):
     base = open_archive(sample_db)
     try:
         (article,) = list(base.iter_articles())
@@ -320,8 +322,7 @@ def copies(sample_db, tmp_path_factory):
                 ],
             )
         )
-    db = tmp_path_factory.mktemp("analysis") / "copies"
-    archive = open_archive(db)
+    archive = open_archive(new_db())
     archive.upsert(arts)
     yield archive, arts
     archive.close()
@@ -415,7 +416,7 @@ def test_entity_profile_over_time(copies):
     )
 
 
-def test_index_streams_matching_seqs_in_pages(copies):
+def test_index_streams_matching_seqs_in_pages(copies, embedded):
     archive, _ = copies
     index = archive.index
     for query in ("*", "Belarus", "outlet:Trouw OR outlet:AD", "voetbal"):
@@ -426,7 +427,7 @@ def test_index_streams_matching_seqs_in_pages(copies):
         assert flat == sorted(index.matching_seqs(parsed))
 
 
-def test_migration_adds_the_analysis_indexes(tmp_path, copies):
+def test_migration_adds_the_analysis_indexes(tmp_path, copies, embedded):
     from duiding.store.sqlite import MIGRATIONS
 
     archive, _ = copies
@@ -458,7 +459,7 @@ def test_migration_adds_the_analysis_indexes(tmp_path, copies):
 
 
 @pytest.fixture(scope="module")
-def dpg(tmp_path_factory, request):
+def dpg(tmp_path_factory, request, new_db):
     shared = request.getfixturevalue("shared_dir")
     from duiding.nlp.vectors import dpgmedia_records
 
@@ -475,7 +476,7 @@ def dpg(tmp_path_factory, request):
             n += 1
             if n == DPG_ARTICLES:
                 break
-    db = work / "db"
+    db = new_db()
     result = invoke("ingest", corpus, "--db", db, "--json")
     assert result.exit_code == 0, result.output
     archive = open_archive(db)

@@ -35,8 +35,9 @@ def invoke(*args: object):
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory, sample_txt) -> Path:
-    db = tmp_path_factory.mktemp("api") / "sample"
+def sample_db(new_db, sample_txt) -> str:
+    """The sample ingested into each backend (``new_db``): the API serves either the same way."""
+    db = new_db()
     result = invoke("ingest", sample_txt, "--db", db, "--json")
     assert result.exit_code == 0, result.output
     return db

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import sqlite3
 import tracemalloc
 from collections import Counter
 from datetime import datetime, timedelta
@@ -31,8 +30,8 @@ def invoke(*args: object):
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory, sample_txt) -> Path:
-    db = tmp_path_factory.mktemp("export") / "sample"
+def sample_db(new_db, sample_txt) -> str:
+    db = new_db()
     assert invoke("ingest", sample_txt, "--db", db).exit_code == 0
     return db
 
@@ -172,7 +171,7 @@ def test_export_bad_input_is_a_clear_error(sample_db, tmp_path, monkeypatch, arg
 
 
 @pytest.mark.slow
-def test_dpgmedia_quotes_and_entities_round_trip(tmp_path, shared_dir):
+def test_dpgmedia_quotes_and_entities_round_trip(tmp_path, shared_dir, db):
     from duiding.nlp.vectors import dpgmedia_records
 
     corpus = tmp_path / "dpg.jsonl"
@@ -184,7 +183,6 @@ def test_dpgmedia_quotes_and_entities_round_trip(tmp_path, shared_dir):
                 n += 1
                 if n == 120:
                     break
-    db = tmp_path / "db"
     assert invoke("ingest", corpus, "--db", db).exit_code == 0
     archive = open_archive(db)
     try:
@@ -222,19 +220,16 @@ def write_shuffled_corpus(path: Path, sample_txt: Path, n: int) -> Path:
     return path
 
 
-def test_export_streams_in_bounded_memory(tmp_path, sample_txt):
+def test_export_streams_in_bounded_memory(tmp_path, sample_txt, db):
     """3,000 articles (about 15 MB of text) exported in every format: the Python heap's peak stays a
     fraction of the text (a loose sanity bound, not a benchmark: see benchmarks/analysis.py)."""
     corpus = write_shuffled_corpus(tmp_path / "big.jsonl", sample_txt, 3_000)
-    db = tmp_path / "db"
     result = invoke("ingest", corpus, "--db", db, "--no-nlp", "--json")
     assert json.loads(result.stdout)["added"] == 3_000
-    conn = sqlite3.connect(db / "duiding.sqlite3")
-    text_chars = conn.execute("SELECT sum(length(text)) FROM articles").fetchone()[0]
-    conn.close()
-    assert text_chars > 12_000_000
     archive = open_archive(db)
     try:
+        text_chars = sum(len(a.text) for a in archive.iter_articles())
+        assert text_chars > 12_000_000
         for query in (None, "category:Buitenland OR category:Politiek"):
             for fmt in FORMATS:
                 path = tmp_path / f"articles.{fmt}"

@@ -1,4 +1,8 @@
-"""Ingest into the embedded store: idempotence, updates, rejects, --strict, and a kill -9 mid-run."""
+"""Ingest into the store: idempotence, updates, rejects, --strict, and a kill -9 mid-run.
+
+The storage tests run against both backends (``db``: a data directory, or a PostgreSQL database); the
+ones about the embedded index catching up with SQLite are the embedded backend's own.
+"""
 
 from __future__ import annotations
 
@@ -16,21 +20,21 @@ import pytest
 from corpus import sample_article, write_jsonl_corpus
 from duiding.ingest.pipeline import IngestOptions, ingest
 from duiding.search.query import parse_query
-from duiding.store import open_archive
+from duiding.store import is_server_url, local_dir, open_archive
 from duiding.store.embedded import DATABASE_FILE
 
 
-def run_ingest(db: Path, *paths: Path, **opts):
+def run_ingest(db: str | Path, *paths: Path, rejects: Path | None = None, **opts):
     opts.setdefault("nlp", False)  # these tests are about storage; tests/test_nlp_ingest.py runs the NLP
     archive = open_archive(db)
     try:
-        return ingest(archive, list(paths), db / "rejects" / "r.jsonl", IngestOptions(**opts))
+        rejects = rejects or local_dir(db) / "rejects" / "r.jsonl"
+        return ingest(archive, list(paths), rejects, IngestOptions(**opts))
     finally:
         archive.close()
 
 
-def test_reingest_adds_nothing(tmp_path, sample_txt):
-    db = tmp_path / "db"
+def test_reingest_adds_nothing(db, sample_txt):
     first = run_ingest(db, sample_txt)
     assert (first.added, first.updated, first.unchanged, first.rejected) == (1, 0, 0, 0)
     second = run_ingest(db, sample_txt)
@@ -43,9 +47,8 @@ def test_reingest_adds_nothing(tmp_path, sample_txt):
         archive.close()
 
 
-def test_changed_article_is_updated_not_duplicated(tmp_path, sample_txt):
-    db = tmp_path / "db"
-    run_ingest(db, sample_txt)
+def test_changed_article_is_updated_not_duplicated(db, tmp_path, sample_txt):
+    run_ingest(db, sample_txt, rejects=tmp_path / "r.jsonl")
     edited = tmp_path / "edited.txt"
     edited.write_text(
         sample_txt.read_text(encoding="utf-8")
@@ -67,17 +70,15 @@ def test_changed_article_is_updated_not_duplicated(tmp_path, sample_txt):
         archive.close()
 
 
-def test_same_article_twice_in_one_batch(tmp_path, sample_txt):
-    db = tmp_path / "db"
+def test_same_article_twice_in_one_batch(db, tmp_path, sample_txt):
     copy = tmp_path / "copy" / "nos-2448020.txt"
     copy.parent.mkdir()
     copy.write_bytes(sample_txt.read_bytes())
-    summary = run_ingest(db, sample_txt, copy)
+    summary = run_ingest(db, sample_txt, copy, rejects=tmp_path / "r.jsonl")
     assert (summary.added, summary.unchanged) == (1, 1)
 
 
-def test_bad_records_are_reported_and_the_rest_goes_on(tmp_path, sample_txt):
-    db = tmp_path / "db"
+def test_bad_records_are_reported_and_the_rest_goes_on(db, tmp_path, sample_txt):
     good = sample_article(sample_txt)
     lines = [
         json.dumps({"id": "a1", "title": good.title, "text": good.text, "published": "2022-10-12"}),
@@ -88,17 +89,16 @@ def test_bad_records_are_reported_and_the_rest_goes_on(tmp_path, sample_txt):
     ]
     src = tmp_path / "mixed.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = run_ingest(db, src)
+    summary = run_ingest(db, src, rejects=tmp_path / "rejects" / "r.jsonl")
     assert (summary.added, summary.rejected) == (2, 3)
-    report = [json.loads(line) for line in (db / "rejects" / "r.jsonl").read_text().splitlines()]
+    report = [json.loads(line) for line in (tmp_path / "rejects" / "r.jsonl").read_text().splitlines()]
     assert [(r["line"]) for r in report] == [2, 3, 4]
     assert all(r["source"].endswith("mixed.jsonl") for r in report)
     assert "title" in report[0]["problem"]
     assert "gisteren" in report[1]["problem"]
 
 
-def test_strict_stores_nothing_when_anything_is_bad(tmp_path, sample_txt):
-    db = tmp_path / "db"
+def test_strict_stores_nothing_when_anything_is_bad(db, tmp_path, sample_txt):
     src = tmp_path / "one-bad.jsonl"
     src.write_text(
         json.dumps({"id": "g", "title": "Goed", "text": "Tekst over Rotterdam."})
@@ -107,7 +107,7 @@ def test_strict_stores_nothing_when_anything_is_bad(tmp_path, sample_txt):
         + "\n",
         encoding="utf-8",
     )
-    summary = run_ingest(db, src, strict=True)
+    summary = run_ingest(db, src, strict=True, rejects=tmp_path / "r.jsonl")
     assert summary.rejected == 1 and not summary.stored
     archive = open_archive(db)
     try:
@@ -116,7 +116,7 @@ def test_strict_stores_nothing_when_anything_is_bad(tmp_path, sample_txt):
         archive.close()
 
 
-def test_index_catches_up_after_a_crash_between_commits(tmp_path, sample_txt):
+def test_index_catches_up_after_a_crash_between_commits(tmp_path, sample_txt):  # the embedded index
     """Rows committed to SQLite but never indexed (the process died in between) are indexed next run."""
     db = tmp_path / "db"
     run_ingest(db, sample_txt)
@@ -136,19 +136,42 @@ def test_index_catches_up_after_a_crash_between_commits(tmp_path, sample_txt):
         archive.close()
 
 
-def _count(db: Path) -> int:
+def _stored(db: str | Path) -> tuple[int, int, set[str]]:
+    """How many articles the store holds, how many distinct identities, and their source ids, read
+    straight from its database (SQLite file or PostgreSQL server), not through duiding."""
+    if is_server_url(db):
+        import psycopg
+
+        with psycopg.connect(str(db)) as conn:
+            n, distinct = conn.execute("SELECT count(*), count(DISTINCT identity) FROM articles").fetchone()
+            return n, distinct, {r[0] for r in conn.execute("SELECT source_id FROM articles")}
+    with sqlite3.connect(Path(db) / DATABASE_FILE) as conn:
+        n, distinct = conn.execute("SELECT count(*), count(DISTINCT identity) FROM articles").fetchone()
+        return n, distinct, {row[0] for row in conn.execute("SELECT source_id FROM articles")}
+
+
+def _count(db: str | Path) -> int:
+    """Articles stored so far, while an ingest runs (0 before its first batch)."""
+    if is_server_url(db):
+        import psycopg
+
+        try:
+            with psycopg.connect(str(db), connect_timeout=5) as conn:
+                row = conn.execute("SELECT count(*) FROM articles").fetchone()
+                return int(row[0]) if row else 0
+        except psycopg.Error:
+            return 0
     try:
-        with sqlite3.connect(f"file:{db / DATABASE_FILE}?mode=ro", uri=True, timeout=5) as conn:
+        with sqlite3.connect(f"file:{Path(db) / DATABASE_FILE}?mode=ro", uri=True, timeout=5) as conn:
             return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     except sqlite3.Error:
         return 0
 
 
 @pytest.mark.slow
-def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_input(tmp_path, sample_txt):
+def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_input(db, tmp_path, sample_txt):
     n = 6000
     src = write_jsonl_corpus(tmp_path / "big.jsonl", sample_txt, n)
-    db = tmp_path / "db"
     cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(src), "--db", str(db), "--batch-size", "100"]
     cmd.append("--no-nlp")  # storage is under test; NLP would only slow the run down
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -167,9 +190,8 @@ def test_kill_9_mid_ingest_then_rerun_gives_exactly_the_input(tmp_path, sample_t
     assert summary["added"] == n - killed_at
     assert summary["rejected"] == 0
 
-    with sqlite3.connect(db / DATABASE_FILE) as conn:
-        assert conn.execute("SELECT count(*), count(DISTINCT identity) FROM articles").fetchone() == (n, n)
-        ids = {row[0] for row in conn.execute("SELECT source_id FROM articles")}
+    count, identities, ids = _stored(db)
+    assert (count, identities) == (n, n)
     assert ids == {str(100000 + i) for i in range(n)}
     archive = open_archive(db)
     try:

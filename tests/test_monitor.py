@@ -2,6 +2,7 @@
 
 Pages, feeds, failures, duplicates, languages, watches and webhooks. Nothing contacts another host;
 the NLP is off except where it is the point (there a stand-in annotator records what it was given).
+The tests that keep an archive run against both backends (``db``: a data directory, or PostgreSQL).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from duiding.ingest.html import article_from_html, decode_html
 from duiding.ingest.pipeline import IngestOptions, ingest, ingest_records
 from duiding.model import Article
 from duiding.search.query import parse_query
-from duiding.store import open_archive
+from duiding.store import is_server_url, open_archive
 from newsserver import (
     ATOM,
     CHROME,
@@ -125,10 +126,9 @@ def test_page_extraction_keeps_the_article_and_drops_the_chrome(
     assert title not in article.text  # the headline is not repeated as the first line
 
 
-def test_ingest_a_saved_html_page(tmp_path, runner):
+def test_ingest_a_saved_html_page(tmp_path, runner, db):
     page = tmp_path / "pagina.html"
     page.write_bytes(fixture_page("story.html"))
-    db = tmp_path / "db"
     result = invoke(runner, "ingest", page, "--db", db, "--no-nlp", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["added"] == 1
@@ -231,10 +231,9 @@ def test_parse_rss_and_atom(site):
         parse_feed(fixture_page("story.html"), site.url(STORY))
 
 
-def test_done_end_to_end_through_the_cli(tmp_path, runner, site):
+def test_done_end_to_end_through_the_cli(tmp_path, runner, site, db):
     """A feed with a story, the story behind ?utm_source, a lightly edited republication, a second story
     and a dead link, polled once: the acceptance test of the issue."""
-    db = tmp_path / "db"
     assert invoke(runner, "feeds", "add", site.url(FEED), "--name", "nieuwsdag", "--db", db).exit_code == 0
     assert invoke(runner, "watch", "add", "dijk", "Kruiningen AND dijk", "--db", db).exit_code == 0
     polled = invoke(runner, "feeds", "poll", "--once", "--db", db, "--no-nlp", "--delay", "0", "--json")
@@ -275,7 +274,7 @@ def test_done_end_to_end_through_the_cli(tmp_path, runner, site):
     assert site.requests(FEED)[-1].headers.get("If-None-Match") == '"binnenland-v1"'
 
 
-def test_broken_feeds_and_pages_never_stop_the_others(tmp_path, site):
+def test_broken_feeds_and_pages_never_stop_the_others(tmp_path, site, db):
     site.add("/rss/kapot.xml", "<html><body>Dit is geen feed</body></html>")
     site.add("/rss/fout.xml", "", status=500)
     site.add("/rss/traag.xml", site.fixture("feed.xml"), delay=1.5)
@@ -286,7 +285,7 @@ def test_broken_feeds_and_pages_never_stop_the_others(tmp_path, site):
     site.add(
         "/latin", latin.replace("zondag", "zóndag").encode("cp1252"), headers={"Content-Type": "text/html"}
     )
-    archive = open_archive(tmp_path / "db")
+    archive = open_archive(db)
     try:
         for name, path in [
             ("kapot", "/rss/kapot.xml"),
@@ -334,8 +333,7 @@ def test_broken_feeds_and_pages_never_stop_the_others(tmp_path, site):
     assert backoff(20) == timedelta(hours=6)
 
 
-def test_restart_neither_refetches_nor_duplicates(tmp_path, runner, site):
-    db = tmp_path / "db"
+def test_restart_neither_refetches_nor_duplicates(tmp_path, runner, site, db):
     site.routes[FEED].etag = None  # the feed answers in full every time
     site.routes[SECOND].statuses = [503, 200]  # down on the first poll, back on the second
     # An interrupted earlier run stored the story (its item was never recorded as such).
@@ -355,8 +353,7 @@ def test_restart_neither_refetches_nor_duplicates(tmp_path, runner, site):
     assert [(f["name"], f["stored"], f["errors"]) for f in listed] == [("127.0.0.1", 2, 0)]
 
 
-def test_feeds_poll_every_runs_again(tmp_path, runner, site):
-    db = tmp_path / "db"
+def test_feeds_poll_every_runs_again(tmp_path, runner, site, db):
     invoke(runner, "feeds", "add", site.url(ATOM), "--name", "stadsblad", "--db", db)
     result = invoke(
         runner, "feeds", "poll", "--every", "0.2s", "--cycles", "2", "--db", db, "--no-nlp", "--delay", "0"
@@ -371,12 +368,12 @@ def test_feeds_poll_every_runs_again(tmp_path, runner, site):
 # -- language ---------------------------------------------------------------------------------------
 
 
-def test_other_languages_are_stored_flagged_and_skip_the_dutch_nlp(tmp_path, site, monkeypatch):
+def test_other_languages_are_stored_flagged_and_skip_the_dutch_nlp(tmp_path, site, monkeypatch, db):
     seen: list[str] = []
     monkeypatch.setattr(
         "duiding.ingest.pipeline._annotator", lambda: lambda batch: seen.extend(a.title for a in batch)
     )
-    archive = open_archive(tmp_path / "db")
+    archive = open_archive(db)
     try:
         archive.add_feed("stadsblad", site.url(ATOM))
         summary = poll(archive, tmp_path / "r.jsonl", PollOptions(fetch=FAST), IngestOptions(nlp=True))
@@ -392,8 +389,7 @@ def test_other_languages_are_stored_flagged_and_skip_the_dutch_nlp(tmp_path, sit
 # -- duplicates -------------------------------------------------------------------------------------
 
 
-def test_near_duplicates_cluster_across_runs_and_every_copy_is_kept(tmp_path, site):
-    db = tmp_path / "db"
+def test_near_duplicates_cluster_across_runs_and_every_copy_is_kept(tmp_path, site, db):
     pages = {p: article_from_html(site.fixture(f), site.url(p), site.url(p)) for p, f in [
         (STORY, "story.html"), (REPUBLISHED, "republished.html"), (SECOND, "second.html")
     ]}  # fmt: skip
@@ -455,11 +451,21 @@ def test_similarity_of_edited_copies_and_of_other_stories():
 # -- watches ----------------------------------------------------------------------------------------
 
 
-def test_watch_webhook_retries_and_records_once(tmp_path, site, monkeypatch):
+def _delete_feed_items(db: str, archive) -> None:
+    """Forget every feed item, straight in the database (as if the feeds had never been polled)."""
+    if is_server_url(db):
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            conn.execute("DELETE FROM feed_items")
+    else:
+        archive.store.conn.execute("DELETE FROM feed_items")
+
+
+def test_watch_webhook_retries_and_records_once(tmp_path, site, monkeypatch, db):
     monkeypatch.setattr(monitor, "PAUSE_FIRST", 0.05)
     site.add("/hook", "ok", statuses=[503, 200])
     site.add("/weigert", "nee", status=400)
-    db = tmp_path / "db"
     archive = open_archive(db)
     try:
         monitor.add_watch(archive, "bieb", "bibliotheek", webhook=site.url("/hook"))
@@ -486,7 +492,7 @@ def test_watch_webhook_retries_and_records_once(tmp_path, site, monkeypatch):
         assert tried[0].next_attempt > datetime.now(UTC)
 
         # Re-ingesting the same articles records nothing twice and posts nothing again.
-        archive.store.conn.execute("DELETE FROM feed_items")
+        _delete_feed_items(db, archive)
         again = ingest_records(
             archive, lambda _p: iter([archive.get(site.url(SECOND))]), tmp_path / "r2.jsonl", NO_NLP
         )
@@ -497,8 +503,7 @@ def test_watch_webhook_retries_and_records_once(tmp_path, site, monkeypatch):
         archive.close()
 
 
-def test_watch_cli_and_atom(tmp_path, runner, site, sample_txt):
-    db = tmp_path / "db"
+def test_watch_cli_and_atom(tmp_path, runner, site, sample_txt, db):
     assert invoke(runner, "watch", "add", "belarus", "Loekasjenko OR Belarus", "--db", db).exit_code == 0
     bad = runner.invoke(main, ["watch", "add", "fout", "Poetin AND (", "--db", str(db)])
     assert bad.exit_code == 2 and "error" in bad.stderr
@@ -529,8 +534,7 @@ def test_watch_cli_and_atom(tmp_path, runner, site, sample_txt):
     assert runner.invoke(main, ["watch", "show", "onbekend", "--db", str(db)]).exit_code == 1
 
 
-def test_fetch_command_reports_and_goes_on(tmp_path, runner, site):
-    db = tmp_path / "db"
+def test_fetch_command_reports_and_goes_on(tmp_path, runner, site, db):
     result = invoke(
         runner, "fetch", site.url(DEAD), "geen-url", site.url(SECOND), site.url(ENGLISH),
         "--db", db, "--no-nlp", "--delay", "0", "--json",
@@ -545,8 +549,7 @@ def test_fetch_command_reports_and_goes_on(tmp_path, runner, site):
     assert no_chrome(english["text"]) == []
 
 
-def test_feeds_add_and_list(tmp_path, runner, site):
-    db = tmp_path / "db"
+def test_feeds_add_and_list(tmp_path, runner, site, db):
     assert "following" in invoke(runner, "feeds", "add", site.url(FEED), "--db", db).stdout
     assert "already following" in invoke(runner, "feeds", "add", site.url(FEED), "--db", db).stdout
     other = invoke(runner, "feeds", "add", site.url(ATOM), "--db", db).stdout
@@ -560,16 +563,15 @@ def test_feeds_add_and_list(tmp_path, runner, site):
     assert empty.exit_code == 1 and "no feeds" in empty.stderr
 
 
-def test_poll_fails_only_when_no_feed_could_be_read(tmp_path, runner, site):
-    db = tmp_path / "db"
+def test_poll_fails_only_when_no_feed_could_be_read(tmp_path, runner, site, db):
     invoke(runner, "feeds", "add", site.url("/weg.xml"), "--db", db)
     result = runner.invoke(main, ["feeds", "poll", "--db", str(db), "--no-nlp", "--delay", "0"])
     assert result.exit_code == 1
     assert "HTTP 404 Not Found" in result.stderr
 
 
-def test_atom_of_an_unknown_watch(tmp_path):
-    archive = open_archive(tmp_path / "db")
+def test_atom_of_an_unknown_watch(tmp_path, db):
+    archive = open_archive(db)
     try:
         with pytest.raises(Exception, match="no watch named"):
             monitor.watch_atom(archive, "niets")

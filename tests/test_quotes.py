@@ -62,9 +62,9 @@ def sample_jsonl(tmp_path_factory, sample) -> Path:
 
 
 @pytest.fixture(scope="module")
-def quotes_db(tmp_path_factory, sample_txt) -> Path:
-    """The bundled sample and the Poetin article, ingested with the NLP."""
-    db = tmp_path_factory.mktemp("db")
+def quotes_db(tmp_path_factory, sample_txt, new_db) -> str:
+    """The bundled sample and the Poetin article, ingested with the NLP (each backend: ``new_db``)."""
+    db = new_db()
     ok("ingest", sample_txt, "--db", db)
     poetin = tmp_path_factory.mktemp("poetin") / "poetin.jsonl"
     record = {
@@ -256,8 +256,7 @@ def test_list_quotes_as_text(quotes_db):
     assert "“Loekasjenko heeft daarmee alle bruggen naar het Westen verbrand”" in text
 
 
-def test_empty_archive_says_why_it_has_no_quotes(tmp_path, sample_txt):
-    db = tmp_path / "bare"
+def test_empty_archive_says_why_it_has_no_quotes(db, sample_txt):
     ok("ingest", sample_txt, "--db", db, "--no-nlp")
     result = ok("quotes", "--db", db)
     assert result.stdout.startswith("0 quotes") and "--no-nlp" in result.stderr
@@ -289,9 +288,17 @@ def test_empty_archive_says_why_it_has_no_quotes(tmp_path, sample_txt):
         ("quote:Moskou", set()),  # after the quote, not in it
     ],
 )
-def test_search_by_speaker_and_quote(quotes_db, query, expected):
+def test_search_by_speaker_and_quote(quotes_db, backend, query, expected):
+    if backend == "postgres":
+        expected = POSTGRES_STEMS.get(query, expected)
     found = json.loads(ok("search", query, "--db", quotes_db, "--json", "--limit", 50).stdout)
     assert {r["id"] for r in found["results"]} == expected, query
+
+
+# Where PostgreSQL's Dutch stemmer gives other hits (see POSTGRES_STEMS in test_search.py): its Snowball
+# Dutch stemmer undoubles only kk, dd and tt, so "bruggen" is 'brugg' there and quote:brug ('brug') misses
+# it; tantivy's newer Dutch stemmer makes both 'brug'. quote:bruggen finds it on both.
+POSTGRES_STEMS: dict[str, set[str]] = {"quote:brug": set()}
 
 
 def test_clingendael_is_outside_the_quotes(quotes_db, sample):
@@ -313,7 +320,7 @@ def test_reindex_keeps_annotation_fields(quotes_db):
         assert json.loads(ok("search", q, "--db", quotes_db, "--json").stdout)["total"] >= 1, q
 
 
-def test_index_of_an_older_schema_is_rebuilt(quotes_db, tmp_path):
+def test_index_of_an_older_schema_is_rebuilt(quotes_db, tmp_path, embedded):
     import shutil
 
     db = tmp_path / "copy"
@@ -380,8 +387,8 @@ def _handmade_article() -> Article:
         ("Russische president", 0),
     ],
 )
-def test_store_finds_quotes_by_speaker(tmp_path, name, found):
-    archive = open_archive(tmp_path / "data")
+def test_store_finds_quotes_by_speaker(db, name, found):
+    archive = open_archive(db)
     try:
         archive.upsert([_handmade_article()])
         result = archive.quotes(speaker=name)
@@ -397,7 +404,7 @@ def test_store_finds_quotes_by_speaker(tmp_path, name, found):
         archive.close()
 
 
-def test_store_finds_quotes_by_an_alias_of_the_speakers_entity(tmp_path):
+def test_store_finds_quotes_by_an_alias_of_the_speakers_entity(db):
     article = _handmade_article()
     # "Poetins" is a spelling the archive's entity record knows (a mention), not the quote's alias
     text = article.text + " Poetins plan."
@@ -418,7 +425,7 @@ def test_store_finds_quotes_by_an_alias_of_the_speakers_entity(tmp_path):
         entities=[*article.entities, extra],
         quotes=article.quotes,
     )
-    archive = open_archive(tmp_path / "data")
+    archive = open_archive(db)
     try:
         archive.upsert([article])
         assert "Poetins" in archive.entities()[0].aliases
@@ -429,10 +436,10 @@ def test_store_finds_quotes_by_an_alias_of_the_speakers_entity(tmp_path):
         archive.close()
 
 
-def test_new_annotations_of_an_unchanged_article_are_indexed(tmp_path):
+def test_new_annotations_of_an_unchanged_article_are_indexed(db):
     article = _handmade_article()
     bare = Article(id=article.id, title=article.title, text=article.text, url=article.url)
-    archive = open_archive(tmp_path / "data")
+    archive = open_archive(db)
     try:
         archive.upsert([bare])
         assert archive.search(parse_query("speaker:Poetin")).total == 0

@@ -1,9 +1,13 @@
-"""Search: query parsing/validation and the tantivy index, on the real NOS sample and Dutch news text."""
+"""Search: query parsing/validation and the tantivy index, on the real NOS sample and Dutch news text.
+
+The matching, ranking and snippet tests run against both backends (``index``): the embedded tantivy
+index, and a PostgreSQL archive holding the same five articles, answering the same queries.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +15,8 @@ import pytest
 
 from duiding.model import Article
 from duiding.search import SCHEMA_VERSION, QuerySyntaxError, SearchIndex, caret, parse_query
-from duiding.search.query import FIELDS, DateRange, date_range
+from duiding.search.query import FIELDS, DateRange, ParsedQuery, date_range
+from duiding.store import Archive, open_archive
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "nos-2448020.article.json"
 BUNDLED_SAMPLE = Path(__file__).resolve().parents[1] / "src" / "duiding" / "samples" / "nos-2448020.txt"
@@ -136,9 +141,38 @@ def articles(sample: Article) -> dict[int, Article]:
     return {1: sample, 2: KABINET, 3: GASPRIJS, 4: KYIV, 5: STIKSTOF}
 
 
+class ArchiveIndex:
+    """A PostgreSQL archive seen as these tests see the embedded backend's SearchIndex: hits by article
+    number (1-5), snippets of any text."""
+
+    def __init__(self, archive: Archive, numbers: dict[str, int]) -> None:
+        self.archive = archive
+        self.numbers = numbers
+
+    def search(
+        self, query: ParsedQuery, limit: int = 10, offset: int = 0
+    ) -> tuple[list[tuple[int, float]], int]:
+        found = self.archive.search(query, limit=limit, offset=offset)
+        return [(self.numbers[h.article.id], h.score) for h in found.hits], found.total
+
+    def num_docs(self) -> int:
+        return self.archive.count()
+
+    def snippet(self, query: ParsedQuery, text: str, max_chars: int = 200) -> list[tuple[str, bool]]:
+        return self.archive.snippet(query, text, max_chars)  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, articles: dict[int, Article]) -> Iterator[SearchIndex]:
-    idx = SearchIndex(tmp_path_factory.mktemp("index"))
+def index(backend: str, new_db: Callable[[], str], articles: dict[int, Article]) -> Iterator[SearchIndex]:
+    """The five articles indexed: the tantivy index itself, or a PostgreSQL archive holding them."""
+    if backend == "postgres":
+        archive = open_archive(new_db())
+        copies = {seq: a.model_copy(deep=True) for seq, a in articles.items()}  # upsert sets id, cluster
+        archive.upsert(list(copies.values()))
+        yield ArchiveIndex(archive, {a.id: seq for seq, a in copies.items()})  # type: ignore[misc]
+        archive.close()
+        return
+    idx = SearchIndex(new_db())
     for seq, article in articles.items():
         idx.add(seq, article)
     idx.commit()
@@ -238,8 +272,18 @@ def test_boolean_operators(index: SearchIndex, q: str, expected: set[int]) -> No
         ("Loekasjenko category:Buitenland -program:Nieuwsuur", {4}),
     ],
 )
-def test_field_queries(index: SearchIndex, q: str, expected: set[int]) -> None:
+def test_field_queries(index: SearchIndex, backend: str, q: str, expected: set[int]) -> None:
+    if backend == "postgres":
+        expected = POSTGRES_STEMS.get(q, expected)
     assert seqs(index, q) == expected
+
+
+# Where PostgreSQL's Dutch stemmer gives other hits. PostgreSQL (15) ships the original Snowball Dutch
+# stemmer, which undoubles only kk, dd and tt at a stem's end; tantivy's (rust-stemmers) is the newer
+# Snowball Dutch algorithm, which undoubles any consonant and knows more endings. The sample's title says
+# "Belarussen": 'belaruss' in PostgreSQL, 'belarus' in tantivy, so title:Belarus misses it there.
+# (Also e.g. bruggen: brugg / brug, regering: reger / regeer, gelopen: gelop / loop.)
+POSTGRES_STEMS: dict[str, set[int]] = {"title:(Belarus -Kyiv)": set()}
 
 
 def test_full_url_as_phrase(index: SearchIndex, sample: Article) -> None:

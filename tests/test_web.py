@@ -16,7 +16,6 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -35,8 +34,9 @@ HOSTILE = '<script>alert("x")</script> & <b>vet</b>'
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory, sample_txt) -> Path:
-    db = tmp_path_factory.mktemp("web") / "sample"
+def sample_db(new_db, sample_txt) -> str:
+    """The sample ingested into each backend (``new_db``): the pages read either the same way."""
+    db = new_db()
     result = CliRunner().invoke(main, ["ingest", str(sample_txt), "--db", str(db), "--json"])
     assert result.exit_code == 0, result.output
     return db

@@ -33,7 +33,7 @@ from duiding.model import Article, Quote
 from duiding.nlp import ModelMissing
 from duiding.search.index import IndexLockedError
 from duiding.search.query import ParsedQuery, QuerySyntaxError, caret, parse_query
-from duiding.store import DEFAULT_DB, Archive, QuoteHit, SearchResults, StoreError, open_archive
+from duiding.store import DEFAULT_DB, Archive, QuoteHit, SearchResults, StoreError, local_dir, open_archive
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -45,8 +45,8 @@ db_option = click.option(
     envvar="DUIDING_DB",
     default=DEFAULT_DB,
     show_default=True,
-    metavar="DIR",
-    help="Data directory of the archive (also $DUIDING_DB).",
+    metavar="DIR|URL",
+    help="Data directory of the archive, or a PostgreSQL server URL postgresql://… (also $DUIDING_DB).",
 )
 
 
@@ -241,7 +241,7 @@ def ingest(
     )
 
     with opened(db) as archive, _dask_client(workers, cluster, connect_timeout, verbose) as client:
-        rejects_path = rejects_file or default_rejects_path(Path(archive.location) / "rejects")
+        rejects_path = rejects_file or default_rejects_path(local_dir(archive.location) / "rejects")
         shown = 0
         stored = 0
         with _progress(partitions=distributed) as progress:

@@ -27,6 +27,7 @@ from duiding.ingest.fetch import DEFAULT_USER_AGENT, FetchOptions
 from duiding.model import Article
 from duiding.nlp import ModelMissing
 from duiding.search.query import QuerySyntaxError, caret
+from duiding.store import local_dir
 from duiding.store.base import Feed, StoreError, WatchMatch
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|u|d)?\s*$", re.IGNORECASE)
@@ -117,7 +118,7 @@ class _Pages:
 def _rejects_path(archive: Any, rejects_file: Path | None, kind: str) -> Path:
     from duiding.ingest.pipeline import default_rejects_path
 
-    path = rejects_file or default_rejects_path(Path(archive.location) / "rejects")
+    path = rejects_file or default_rejects_path(local_dir(archive.location) / "rejects")
     return path if rejects_file else path.with_name(path.name.replace("ingest-", f"{kind}-", 1))
 
 

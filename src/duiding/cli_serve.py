@@ -5,21 +5,20 @@ Registered on the ``duiding`` group by :mod:`duiding.cli` (which imports this mo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from duiding.api.auth import AUTH_FILE, ROLES, AuthError, KeyStore
 from duiding.cli import db_option, err, fail, main, out
+from duiding.store import local_dir, shown_location
 
 
 def _keys(db: str) -> KeyStore:
     try:
         return KeyStore.for_data_dir(db)
     except OSError as e:
-        fail(f"{Path(db) / AUTH_FILE}: {e.strerror or e}")
+        fail(f"{local_dir(db) / AUTH_FILE}: {e.strerror or e}")
         raise  # unreachable: fail exits
 
 
@@ -74,7 +73,7 @@ def serve(db: str, host: str, port: int, log_level: str) -> None:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     out.print(
-        f"duiding serves {escape(str(db))} at [bold]{escape(url)}[/]\n"
+        f"duiding serves {escape(shown_location(db))} at [bold]{escape(url)}[/]\n"
         f"  API {escape(url)}api, OpenAPI {escape(url)}openapi.json; Ctrl-C stops",
         highlight=False,
     )

@@ -29,6 +29,7 @@ from duiding.api.archives import ArchivePool
 from duiding.api.auth import AUTH_FILE, KeyStore
 from duiding.api.deps import ApiError, ServerSettings
 from duiding.search.index import IndexLockedError
+from duiding.store import is_server_url, local_dir
 
 __all__ = ["create_app", "is_loopback"]
 
@@ -143,9 +144,10 @@ def create_app(
     ``auth_path``: the users file (default ``DIR/auth.sqlite``); ``allow_open``: serve without keys
     while none are configured (loopback requests only); ``readers``: threads that read the archive.
     """
-    location = Path(archive_path)
+    # A server URL stays a string (Path() would fold its "//"); its API keys are kept on this machine.
+    location = str(archive_path) if is_server_url(archive_path) else Path(archive_path)
     pool = ArchivePool(location, readers) if readers else ArchivePool(location)
-    keys = KeyStore(auth_path or location / AUTH_FILE)
+    keys = KeyStore(auth_path or local_dir(archive_path) / AUTH_FILE)
     conf = ServerSettings(pool=pool, keys=keys, allow_open=allow_open)
 
     @asynccontextmanager

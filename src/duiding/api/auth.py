@@ -99,7 +99,10 @@ class KeyStore:
 
     @classmethod
     def for_data_dir(cls, directory: str | Path) -> KeyStore:
-        return cls(Path(directory) / AUTH_FILE)
+        """The users of the archive at ``directory`` (a server URL's: in its local directory)."""
+        from duiding.store import local_dir
+
+        return cls(local_dir(directory) / AUTH_FILE)
 
     def close(self) -> None:
         with self._lock:

@@ -50,7 +50,7 @@ from duiding.api.deps import (
 from duiding.model import Article, Entity
 from duiding.search.index import IndexLockedError
 from duiding.search.query import ParsedQuery
-from duiding.store import Archive, QuoteHit, open_archive
+from duiding.store import Archive, QuoteHit, local_dir, open_archive
 
 log = logging.getLogger("duiding.api")
 
@@ -645,7 +645,7 @@ async def ingest(
                 IngestedArticle(id=a.id, outcome=o.value) for a, o in zip(batch, outcomes, strict=True)
             )
 
-        rejects = default_rejects_path(Path(archive.location) / "rejects")
+        rejects = default_rejects_path(local_dir(archive.location) / "rejects")
         return ingest_records(archive, lambda _: articles, rejects, IngestOptions(nlp=nlp), on_batch=on_batch)
 
     try:

@@ -1,0 +1,1011 @@
+"""The PostgreSQL server backend: the :class:`~duiding.store.base.Archive` protocol on one database.
+
+Chosen with ``--db postgresql://user@host/db`` (or ``$DUIDING_DB``). The database is both the store and
+the search index: each article row carries its ``tsvector`` columns, written in the same statement as
+the row (:mod:`duiding.store.postgres_schema`), so the index is never behind and ``sync_index`` has only
+leftover duplicate clusters to assign. Search translates the same parsed query the embedded backend runs
+(:mod:`duiding.store.postgres_query`); analysis runs in SQL (:mod:`duiding.store.postgres_scope`).
+
+Several processes may write at once (``duiding ingest`` on several machines, the API's writer): an
+article's identity (canonical URL, else the source's id, else the content hash, as in the embedded
+store) is a unique column and new rows go in with ``INSERT … ON CONFLICT DO NOTHING``, so the same article
+from two writers is stored once; rows being changed are locked, entity records are recomputed under row
+locks in id order, and a batch that deadlocks with another writer is retried. Connections come from a
+pool (psycopg_pool), one per process and server URL, shared by the archives opened on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from duiding import urls
+from duiding.ingest import dedup
+from duiding.model import Article, Entity, EntityMention, Quote
+from duiding.nlp import speakers
+from duiding.search.query import ParsedQuery
+from duiding.store import postgres_clusters as clusters
+from duiding.store.base import (
+    Advance,
+    Feed,
+    FeedItem,
+    Outcome,
+    QuoteHit,
+    QuoteResults,
+    SearchHit,
+    SearchResults,
+    StoreError,
+    Watch,
+    WatchMatch,
+)
+from duiding.store.postgres_monitor import MonitorTables
+from duiding.store.postgres_query import (
+    DUTCH,
+    EXACT,
+    HEADLINE_OPTIONS,
+    TEXT_BUDGET,
+    TITLE_BUDGET,
+    TRUE,
+    Clause,
+    Sql,
+    Translator,
+    article_keys,
+    article_tags,
+    headline_input,
+    join,
+    quote_words,
+    snippet,
+    sql,
+    word_text,
+)
+from duiding.store.postgres_schema import migrate
+from duiding.store.scope import Scope
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
+POOL_SIZE = int(os.environ.get("DUIDING_PG_POOL", "10"))  # connections per process and server
+RETRIES = 5  # tries of a batch that deadlocked with another writer
+REINDEX_CHUNK = 500
+
+_ARTICLE_COLUMNS = (
+    "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
+    "text, content_hash, source_file, source_line, author, cluster_id"
+)
+_ARTICLE_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+_BY_IDENTITY = (
+    "SELECT seq, id, identity, fingerprint, content_hash, cluster_id FROM articles WHERE identity = %s"
+)
+_QUOTE_COLUMNS = 'start, "end", type, speaker, speaker_aliases, cue, role, organisation, speaker_entity_id'
+_QUOTE_COLUMNS_Q = ", ".join(f"q.{c.strip()}" for c in _QUOTE_COLUMNS.split(","))
+
+
+# The search columns of an article, from its words (postgres_query.word_text): title A, text B, quotes C.
+def _weighted_vector(config: str) -> str:
+    return (
+        f"setweight(to_tsvector('{config}', %(title_w)s), 'A') || "
+        f"setweight(to_tsvector('{config}', %(text_w)s), 'B') || "
+        f"setweight(to_tsvector('{config}', %(quote_w)s), 'C')"
+    )
+
+
+_VECTORS = (
+    f"search = {_weighted_vector(DUTCH)}, exact = {_weighted_vector(EXACT)}, "
+    "keys = %(keys)s, tags = %(tags)s::tsvector"
+)
+
+
+# -- locations and connections -----------------------------------------------------------------------
+
+
+def is_server_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for messages and ``archive.location``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "postgresql://…"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = parts.query
+    if "password=" in query:
+        query = urlencode(
+            [(k, "***" if k == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def describe(url: str) -> str:
+    """The server and database a URL names: ``user@host:port/db`` (a socket directory for host)."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error:
+        return redact(url)
+    host = str(info.get("host") or info.get("hostaddr") or "localhost")
+    port = str(info.get("port") or "5432")
+    user = f"{info['user']}@" if info.get("user") else ""
+    return f"{user}{host}:{port}/{info.get('dbname') or info.get('user') or ''}"
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    # Every time read back in UTC (the domain model's datetimes are aware either way).
+    conn.execute("SET TIME ZONE 'UTC'")
+
+
+class _Pools:
+    """One connection pool per process and server URL, shared by every archive opened on it (the API
+    opens one archive per reader thread) and closed with the last of them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pools: dict[tuple[int, str], tuple[ConnectionPool, int]] = {}
+
+    def acquire(self, url: str) -> ConnectionPool:
+        key = (os.getpid(), url)  # a forked process opens its own
+        with self._lock:
+            found = self._pools.get(key)
+            if found is not None:
+                self._pools[key] = (found[0], found[1] + 1)
+                return found[0]
+            pool = self._open(url)
+            self._pools[key] = (pool, 1)
+            return pool
+
+    def release(self, pool: ConnectionPool) -> None:
+        with self._lock:
+            for key, (p, n) in list(self._pools.items()):
+                if p is pool:
+                    if n > 1:
+                        self._pools[key] = (p, n - 1)
+                        return
+                    del self._pools[key]
+                    break
+        pool.close()
+
+    @staticmethod
+    def _open(url: str) -> ConnectionPool:
+        where = describe(url)
+        try:
+            info = psycopg.conninfo.conninfo_to_dict(url)
+        except psycopg.Error as e:
+            raise StoreError(f"{redact(url)}: not a valid PostgreSQL URL: {_first_line(e)}") from None
+        kwargs: dict[str, Any] = {"autocommit": True, "application_name": "duiding"}
+        if "connect_timeout" not in info:
+            kwargs["connect_timeout"] = CONNECT_TIMEOUT
+        # Connect once first: a clear error now rather than a pool retrying in the background, and the
+        # schema migrated before any other connection uses it.
+        try:
+            with psycopg.connect(url, **kwargs) as conn:
+                _configure(conn)
+                migrate(conn, where)
+        except StoreError:
+            raise
+        except psycopg.Error as e:
+            raise StoreError(f"cannot use the PostgreSQL server {where}: {_first_line(e)}") from None
+        extra: dict[str, Any] = {}
+        if hasattr(ConnectionPool, "check_connection"):  # psycopg_pool >= 3.2: drop broken connections
+            extra["check"] = ConnectionPool.check_connection
+        return ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(1, POOL_SIZE),
+            kwargs=kwargs,
+            configure=_configure,
+            name=f"duiding {where}",
+            open=True,
+            **extra,
+        )
+
+
+_POOLS = _Pools()
+
+
+def _stored_as(article: Article, article_id: str, cluster_id: str | None) -> None:
+    """Tell the caller's Article its stored id and cluster."""
+    object.__setattr__(article, "id", article_id)
+    object.__setattr__(article, "cluster_id", cluster_id)
+
+
+def _quote(text: str, row: dict[str, Any]) -> Quote:
+    return Quote(
+        start=row["start"],
+        end=row["end"],
+        text=text[row["start"] : row["end"]],
+        type=row["type"],
+        speaker=row["speaker"],
+        speaker_aliases=list(row["speaker_aliases"] or []),
+        cue=row["cue"],
+        role=row["role"],
+        organisation=row["organisation"],
+        speaker_entity_id=row["speaker_entity_id"],
+    )
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def build_article(
+    row: dict[str, Any], mentions: Sequence[dict[str, Any]] = (), quotes: Sequence[dict[str, Any]] = ()
+) -> Article:
+    text = row["text"]
+    return Article.model_construct(
+        id=row["id"],
+        title=row["title"],
+        text=text,
+        published=datetime.fromisoformat(row["published"]) if row["published"] else None,
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        outlet=row["outlet"],
+        source_id=row["source_id"],
+        program=row["program"],
+        category=row["category"],
+        language=row["language"],
+        content_hash=row["content_hash"],
+        source_file=row["source_file"],
+        source_line=row["source_line"],
+        author=row["author"],
+        cluster_id=row["cluster_id"],
+        entities=[
+            EntityMention(
+                start=m["start"],
+                end=m["end"],
+                text=text[m["start"] : m["end"]],
+                label=m["label"],
+                entity_id=m["entity_id"],
+                canonical=m["canonical"],
+            )
+            for m in mentions
+        ],
+        quotes=[_quote(text, q) for q in quotes],
+    )
+
+
+def _vector_params(article: Article) -> dict[str, Any]:
+    return {
+        "title_w": word_text(article.title, TITLE_BUDGET),
+        "text_w": word_text(article.text, TEXT_BUDGET),
+        "quote_w": quote_words(article),
+        "keys": article_keys(article),
+        "tags": article_tags(article),
+    }
+
+
+class PostgresArchive:
+    """An archive in a PostgreSQL database (see the module's docstring)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = redact(url)
+        self.server = describe(url)
+        self.pool = _POOLS.acquire(url)
+        self.monitor = MonitorTables(self.pool, _ARTICLE_COLUMNS_A, build_article)
+        self._closed = False
+
+    @property
+    def rejects_dir(self) -> Path:
+        """Where rejects reports go: the archive is on a server, the reports stay on this machine."""
+        from duiding.store import local_dir
+
+        return local_dir(self.url) / "rejects"
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except psycopg.OperationalError as e:
+            raise StoreError(f"PostgreSQL server {self.server}: {_first_line(e)}") from e
+
+    def _dicts(self, conn: psycopg.Connection, query: str, args: Any = ()) -> list[dict[str, Any]]:
+        with conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(query, args).fetchall()  # type: ignore[arg-type]
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def upsert(self, articles: Sequence[Article]) -> list[Outcome]:
+        if not articles:
+            return []
+        wanted_ids = [a.id for a in articles]
+
+        def store(conn: psycopg.Connection) -> list[tuple[Outcome, int, str]]:
+            # A retry starts over with the ids as given (one it got may be free again).
+            for article, wanted in zip(articles, wanted_ids, strict=True):
+                object.__setattr__(article, "id", wanted)
+            with conn.transaction():
+                return self._upsert(conn, articles)
+
+        results = self._retrying(store)
+        # Clusters, one writer at a time, now that the batch is committed (postgres_clusters).
+        new = [
+            (seq, a)
+            for (outcome, seq, _), a in zip(results, articles, strict=True)
+            if outcome is Outcome.ADDED
+        ]
+        if new:
+            signatures = {seq: dedup.signature(a.text) for seq, a in new}
+            batch = [(seq, a.id, a.text, a.content_hash, signatures[seq]) for seq, a in new]
+            assigned = self._retrying(lambda conn: clusters.assign(conn, batch))
+            for (_, seq, _), a in zip(results, articles, strict=True):  # a copy later in the batch too
+                if seq in assigned:
+                    _stored_as(a, a.id, assigned[seq])
+        return [outcome for outcome, _, _ in results]
+
+    def _retrying(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """``work(conn)`` (one transaction), again when it deadlocked with another writer: PostgreSQL
+        rolled all of it back, so it can simply run once more."""
+        for attempt in range(1, RETRIES + 1):
+            try:
+                with self._conn() as conn:
+                    return work(conn)
+            except (errors.DeadlockDetected, errors.SerializationFailure):
+                if attempt == RETRIES:
+                    raise
+                log.info("deadlock with another writer; trying the batch again (%d)", attempt)
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _upsert(
+        self, conn: psycopg.Connection, articles: Sequence[Article]
+    ) -> list[tuple[Outcome, int, str]]:
+        now = datetime.now(UTC)
+        identities = sorted({a.identity for a in articles})
+        # Read without locking: an article that is already stored as it comes (the common case when
+        # several writers ingest the same input) is left alone; rows are locked only to be written.
+        existing: dict[str, dict[str, Any]] = {
+            r["identity"]: r
+            for r in self._dicts(
+                conn,
+                "SELECT seq, id, identity, fingerprint, content_hash, cluster_id FROM articles "
+                "WHERE identity = ANY(%s)",
+                (identities,),
+            )
+        }
+        locked: set[str] = set()
+        results: list[tuple[Outcome, int, str]] = []
+        annotate: dict[int, Article] = {}  # seq → the article whose annotations replace the stored ones
+        vocabulary: set[int] = set()  # seqs whose words go into the vocabulary
+        for a in articles:
+            identity = a.identity
+            fingerprint = a.fingerprint()
+            row = existing.get(identity)
+            if row is None:
+                seq, article_id = self._insert(conn, a, identity, fingerprint, now)
+                if seq is None:  # another writer stored it meanwhile: it is an existing article now
+                    row = existing[identity] = self._dicts(conn, _BY_IDENTITY, (identity,))[0]
+                else:
+                    existing[identity] = {
+                        "seq": seq,
+                        "id": article_id,
+                        "identity": identity,
+                        "fingerprint": fingerprint,
+                        "content_hash": a.content_hash,
+                        "cluster_id": None,
+                    }
+                    locked.add(identity)  # inserted by this transaction
+                    _stored_as(a, article_id, None)
+                    annotate[seq] = a
+                    vocabulary.add(seq)
+                    results.append((Outcome.ADDED, seq, article_id))
+                    continue
+            if identity not in locked and (row["fingerprint"] != fingerprint or a.entities or a.quotes):
+                row = existing[identity] = self._locked(conn, identity)  # to be written: lock, read again
+                locked.add(identity)
+            seq, article_id = int(row["seq"]), str(row["id"])
+            _stored_as(a, article_id, row["cluster_id"])
+            if row["fingerprint"] == fingerprint:
+                if a.entities or a.quotes:
+                    # New annotations of the same text: the search columns hold them too.
+                    conn.execute(
+                        f"UPDATE articles SET {_VECTORS} WHERE seq = %(seq)s",
+                        {**_vector_params(a), "seq": seq},
+                    )
+                    annotate[seq] = a
+                results.append((Outcome.UNCHANGED, seq, article_id))
+                continue
+            if row["content_hash"] != a.content_hash and row["cluster_id"] is not None:
+                clusters.replace_text(conn, seq, a.text)
+            conn.execute(
+                "UPDATE articles SET url = %(url)s, canonical_url = %(canonical_url)s, outlet = %(outlet)s, "
+                "source_id = %(source_id)s, title = %(title)s, published = %(published)s, "
+                "published_utc = %(published_utc)s, published_at = %(published_at)s, day = %(day)s, "
+                "program = %(program)s, category = %(category)s, language = %(language)s, "
+                "text = %(text)s, content_hash = %(content_hash)s, fingerprint = %(fingerprint)s, "
+                "source_file = %(source_file)s, source_line = %(source_line)s, author = %(author)s, "
+                f"updated_at = %(now)s, {_VECTORS} WHERE seq = %(seq)s",
+                {**self._values(a, fingerprint), **_vector_params(a), "now": now, "seq": seq},
+            )
+            row.update(fingerprint=fingerprint, content_hash=a.content_hash)
+            annotate[seq] = a
+            vocabulary.add(seq)
+            results.append((Outcome.UPDATED, seq, article_id))
+        touched = self._replace_annotations(conn, annotate)
+        self._refresh_entities(conn, touched)
+        if vocabulary:
+            # Sorted, so that two writers adding the same new words wait for each other, never deadlock.
+            conn.execute(
+                "INSERT INTO words (word) SELECT DISTINCT w FROM articles a, "
+                "unnest(tsvector_to_array(a.exact)) w WHERE a.seq = ANY(%s) ORDER BY w "
+                "ON CONFLICT DO NOTHING",
+                (sorted(vocabulary),),
+            )
+        return results
+
+    @staticmethod
+    def _values(a: Article, fingerprint: str) -> dict[str, Any]:
+        return {
+            "url": a.url,
+            "canonical_url": a.canonical_url,
+            "outlet": a.outlet,
+            "source_id": a.source_id,
+            "title": a.title,
+            "published": a.published.isoformat() if a.published else None,
+            "published_utc": a.published.astimezone(UTC).isoformat() if a.published else None,
+            "published_at": a.published,
+            "day": a.published.date() if a.published else None,  # its own calendar date
+            "program": a.program,
+            "category": a.category,
+            "language": a.language,
+            "text": a.text,
+            "content_hash": a.content_hash,
+            "fingerprint": fingerprint,
+            "source_file": a.source_file,
+            "source_line": a.source_line,
+            "author": a.author,
+        }
+
+    def _insert(
+        self, conn: psycopg.Connection, a: Article, identity: str, fingerprint: str, now: datetime
+    ) -> tuple[int | None, str]:
+        """Insert a new article; (None, "") when its identity is taken (by another writer, meanwhile).
+
+        Its public id is the one it came with, made unique when another article has it already (``7``
+        from two CSVs: ``7-<hash of its identity>``), as in the embedded store.
+        """
+        values = self._values(a, fingerprint)
+        columns = ", ".join(values)
+        marks = ", ".join(f"%({k})s" for k in values)
+        vectors = _vector_params(a)
+        for article_id in (a.id, f"{a.id}-{sha256(identity.encode()).hexdigest()[:8]}"):
+            object.__setattr__(a, "id", article_id)  # the id: keyword holds the stored id
+            vectors["keys"] = article_keys(a)
+            row = conn.execute(
+                f"INSERT INTO articles (id, identity, {columns}, ingested_at, updated_at, search, exact, "
+                "keys, tags) VALUES (%(id)s, %(identity)s, "
+                f"{marks}, %(now)s, %(now)s, {_weighted_vector(DUTCH)}, {_weighted_vector(EXACT)}, "
+                "%(keys)s, %(tags)s::tsvector) ON CONFLICT DO NOTHING RETURNING seq",
+                {**values, **vectors, "id": article_id, "identity": identity, "now": now},
+            ).fetchone()
+            if row is not None:
+                return int(row[0]), article_id
+            taken = conn.execute("SELECT 1 FROM articles WHERE identity = %s", (identity,)).fetchone()
+            if taken is not None:
+                return None, ""
+        raise StoreError(f"{self.server}: cannot store article {a.id!r}: its id is taken")
+
+    def _locked(self, conn: psycopg.Connection, identity: str) -> dict[str, Any]:
+        # NO KEY UPDATE: the key (seq) never changes, so rows referring to it (mentions, quotes, band
+        # keys) can still be added by others meanwhile.
+        rows = self._dicts(conn, _BY_IDENTITY + " FOR NO KEY UPDATE", (identity,))
+        if not rows:  # pragma: no cover - it was there a statement ago and nothing deletes articles
+            raise StoreError(f"{self.server}: article {identity} vanished while being stored")
+        return rows[0]
+
+    def _replace_annotations(self, conn: psycopg.Connection, annotate: dict[int, Article]) -> set[str]:
+        """Replace the mentions and quotes of these articles (one version of a text: all together);
+        returns the entity ids whose records change."""
+        touched: set[str] = set()
+        if not annotate:
+            return touched
+        seqs = sorted(annotate)
+        touched.update(
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT entity_id FROM mentions "
+                "WHERE article_seq = ANY(%s) AND entity_id IS NOT NULL",
+                (seqs,),
+            )
+        )
+        conn.execute("DELETE FROM mentions WHERE article_seq = ANY(%s)", (seqs,))
+        conn.execute("DELETE FROM quotes WHERE article_seq = ANY(%s)", (seqs,))
+        mentions: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+        quotes: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+        for seq in seqs:
+            a = annotate[seq]
+            for m in a.entities:  # a span given twice: the last one stands (INSERT OR REPLACE in SQLite)
+                mentions[(seq, m.start, m.end)] = (
+                    seq,
+                    m.start,
+                    m.end,
+                    m.label,
+                    m.entity_id,
+                    m.canonical,
+                    m.text,
+                )
+                if m.entity_id:
+                    touched.add(m.entity_id)
+            for q in a.quotes:
+                quotes[(seq, q.start, q.end)] = (
+                    seq,
+                    q.start,
+                    q.end,
+                    q.type,
+                    q.speaker,
+                    json.dumps(q.speaker_aliases, ensure_ascii=False),
+                    q.cue,
+                    q.role,
+                    q.organisation,
+                    q.speaker_entity_id,
+                    speakers.search_key([q.speaker, *q.speaker_aliases]),
+                )
+        with conn.cursor() as cur:
+            if mentions:
+                with cur.copy(
+                    'COPY mentions (article_seq, start, "end", label, entity_id, canonical, surface) '
+                    "FROM STDIN"
+                ) as copy:
+                    for row in mentions.values():
+                        copy.write_row(row)
+            if quotes:
+                with cur.copy(
+                    'COPY quotes (article_seq, start, "end", type, speaker, speaker_aliases, cue, role, '
+                    "organisation, speaker_entity_id, speaker_search) FROM STDIN"
+                ) as copy:
+                    for row in quotes.values():
+                        copy.write_row(row)
+        return touched
+
+    def _refresh_entities(self, conn: psycopg.Connection, touched: set[str]) -> None:
+        """Recompute the archive-wide records of these entities from their mentions.
+
+        Each record's row is locked first, in id order (a new entity's row is created for that), so
+        writers touching the same entities take turns: the last one counts every committed mention.
+        """
+        if not touched:
+            return
+        ids = sorted(touched)
+        conn.execute(
+            "INSERT INTO entities (id, label, canonical) SELECT i, 'MISC', i FROM unnest(%s::text[]) "
+            "WITH ORDINALITY AS t(i, n) ORDER BY n ON CONFLICT DO NOTHING",
+            (ids,),
+        )
+        conn.execute("SELECT id FROM entities WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,)).fetchall()
+        counts: dict[str, list[tuple[str, str, str, int]]] = defaultdict(list)
+        for entity_id, label, canonical, surface, n in conn.execute(
+            "SELECT entity_id, label, coalesce(canonical, surface), surface, count(*) FROM mentions "
+            "WHERE entity_id = ANY(%s) GROUP BY entity_id, label, canonical, surface",
+            (ids,),
+        ):
+            counts[entity_id].append((label, canonical, surface, int(n)))
+        records = [Entity.from_mentions(i, counts[i]) for i in ids if counts[i]]
+        if records:
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE entities SET label = %s, canonical = %s, aliases = %s::jsonb, mention_count = %s "
+                    "WHERE id = %s",
+                    [
+                        (
+                            r.label,
+                            r.canonical,
+                            json.dumps(r.aliases, ensure_ascii=False),
+                            r.mention_count,
+                            r.id,
+                        )
+                        for r in records
+                    ],
+                )
+        gone = [i for i in ids if not counts[i]]
+        if gone:
+            conn.execute("DELETE FROM entities WHERE id = ANY(%s)", (gone,))
+
+    def changed(self, articles: Sequence[Article]) -> list[bool]:
+        identities = list({a.identity for a in articles})
+        with self._conn() as conn:
+            stored = dict(
+                conn.execute(
+                    "SELECT identity, fingerprint FROM articles WHERE identity = ANY(%s)", (identities,)
+                ).fetchall()
+            )
+        return [stored.get(a.identity) != a.fingerprint() for a in articles]
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._conn() as conn:
+            row = conn.execute("SELECT count(*) FROM articles").fetchone()
+        return int(row[0]) if row else 0
+
+    def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
+        sql = "SELECT id, label, canonical, aliases, mention_count FROM entities"
+        args: list[object] = []
+        if label:
+            sql += " WHERE label = %s"
+            args.append(label)
+        sql += " ORDER BY mention_count DESC, canonical"
+        if limit:
+            sql += " LIMIT %s"
+            args.append(limit)
+        with self._conn() as conn:
+            rows = self._dicts(conn, sql, args)
+        return [
+            Entity(
+                id=r["id"],
+                label=r["label"],
+                canonical=r["canonical"],
+                aliases=list(r["aliases"]),
+                mention_count=r["mention_count"],
+            )
+            for r in rows
+        ]
+
+    def _annotations(
+        self, conn: psycopg.Connection, seqs: Sequence[int]
+    ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+        mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        quotes: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for m in self._dicts(
+            conn,
+            'SELECT article_seq, start, "end", label, entity_id, canonical FROM mentions '
+            "WHERE article_seq = ANY(%s) ORDER BY article_seq, start",
+            (list(seqs),),
+        ):
+            mentions[int(m["article_seq"])].append(m)
+        for q in self._dicts(
+            conn,
+            f"SELECT article_seq, {_QUOTE_COLUMNS} FROM quotes WHERE article_seq = ANY(%s) "
+            "ORDER BY article_seq, start",
+            (list(seqs),),
+        ):
+            quotes[int(q["article_seq"])].append(q)
+        return mentions, quotes
+
+    def _with_annotations(self, conn: psycopg.Connection, rows: list[dict[str, Any]]) -> list[Article]:
+        mentions, quotes = self._annotations(conn, [int(r["seq"]) for r in rows])
+        return [
+            build_article(r, mentions.get(int(r["seq"]), []), quotes.get(int(r["seq"]), [])) for r in rows
+        ]
+
+    def get(self, ref: str) -> Article | None:
+        ref = ref.strip()
+        select = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
+        with self._conn() as conn:
+            rows = self._dicts(conn, f"{select} WHERE id = %s", (ref,))
+            if not rows and urls.is_http_url(ref):
+                rows = self._dicts(
+                    conn,
+                    f"{select} WHERE canonical_url = %s OR url = %s ORDER BY seq LIMIT 1",
+                    (urls.canonicalize(ref), ref),
+                )
+            if not rows:
+                found = self._dicts(conn, f"{select} WHERE source_id = %s LIMIT 2", (ref,))
+                rows = found if len(found) == 1 else []
+            return self._with_annotations(conn, rows)[0] if rows else None
+
+    def iter_articles(self, chunk: int = 1000) -> Iterator[Article]:
+        """Every article in storage order, ``chunk`` at a time (one connection per chunk)."""
+        last = 0
+        while True:
+            with self._conn() as conn:
+                rows = self._dicts(
+                    conn,
+                    f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s",
+                    (last, chunk),
+                )
+                if not rows:
+                    return
+                page = self._with_annotations(conn, rows)
+            yield from page
+            last = int(rows[-1]["seq"])
+
+    # -- search ----------------------------------------------------------------------------------
+
+    def search(
+        self, query: ParsedQuery, limit: int = 10, offset: int = 0, collapse: bool = False
+    ) -> SearchResults:
+        if offset < 0:
+            raise ValueError("offset must be >= 0")
+        with self._conn() as conn:
+            translator = Translator(conn)
+            clause = translator.clause(query)
+            if collapse:
+                ranked = conn.execute(
+                    *_args(
+                        "SELECT seq, score FROM (SELECT DISTINCT ON (c) seq, score FROM ("
+                        "SELECT a.seq, coalesce(a.cluster_id, a.id) AS c, ",
+                        clause.score,
+                        " AS score FROM articles a WHERE ",
+                        clause.where,
+                        ") m ORDER BY c, score DESC, seq) best ORDER BY score DESC, seq LIMIT %s OFFSET %s",
+                        params=(max(limit, 0), offset),
+                    )
+                ).fetchall()
+                total_sql = (
+                    "SELECT count(DISTINCT coalesce(a.cluster_id, a.id)) FROM articles a WHERE ",
+                    clause.where,
+                )
+            else:
+                ranked = conn.execute(
+                    *_args(
+                        "SELECT a.seq, ",
+                        clause.score,
+                        " AS score FROM articles a WHERE ",
+                        clause.where,
+                        " ORDER BY score DESC, a.seq LIMIT %s OFFSET %s",
+                        params=(max(limit, 0), offset),
+                    )
+                ).fetchall()
+                total_sql = ("SELECT count(*) FROM articles a WHERE ", clause.where)
+            row = conn.execute(*_args(*total_sql)).fetchone()
+            total = int(row[0]) if row else 0
+            if not ranked:
+                return SearchResults(hits=[], total=total)
+            highlight = translator.highlight(query)
+            rows = {
+                int(r["seq"]): r
+                for r in self._dicts(
+                    conn,
+                    f"SELECT {_ARTICLE_COLUMNS}, ts_headline('{DUTCH}', "
+                    f"translate(text, E'\\x02\\x03', '  '), to_tsquery('{DUTCH}', %(q)s), %(options)s) "
+                    "AS headline FROM articles WHERE seq = ANY(%(seqs)s)",
+                    {"q": highlight, "options": HEADLINE_OPTIONS, "seqs": [int(r[0]) for r in ranked]},
+                )
+            }
+        hits = []
+        for seq, score in ranked:
+            r = rows.get(int(seq))
+            if r is None:
+                continue
+            hits.append(SearchHit(build_article(r), float(score), snippet(r["text"], r["headline"])))
+        return SearchResults(hits=hits, total=total)
+
+    def snippet(self, query: ParsedQuery, text: str, max_chars: int = 200) -> list[tuple[str, bool]]:
+        """The passage of ``text`` a hit for ``query`` shows (as :meth:`search` cuts them)."""
+        with self._conn() as conn:
+            highlight = Translator(conn).highlight(query)
+            headline = None
+            if highlight is not None:
+                row = conn.execute(
+                    f"SELECT ts_headline('{DUTCH}', %s, to_tsquery('{DUTCH}', %s), %s)",
+                    (headline_input(text), highlight, HEADLINE_OPTIONS),
+                ).fetchone()
+                headline = row[0] if row else None
+        return snippet(text, headline, max_chars)
+
+    def matching(self, query: ParsedQuery, ids: Sequence[str]) -> list[str]:
+        if not ids:
+            return []
+        with self._conn() as conn:
+            clause = Translator(conn).clause(query)
+            found = {
+                r[0]
+                for r in conn.execute(
+                    *_args(
+                        "SELECT a.id FROM articles a WHERE a.id = ANY(%s) AND ",
+                        clause.where,
+                        first=(list(ids),),
+                    )
+                )
+            }
+        return [i for i in dict.fromkeys(ids) if i in found]
+
+    def where(self, conn: psycopg.Connection, query: ParsedQuery) -> Clause:
+        """The condition (on ``articles a``) that ``query`` finds, for other statements to use."""
+        return Translator(conn).clause(query)
+
+    # -- quotes and analysis ---------------------------------------------------------------------
+
+    def entities_named(self, conn: psycopg.Connection, name: str) -> list[str]:
+        """Ids of the entities whose canonical name or an alias is ``name`` (case-insensitive)."""
+        wanted = _fold(name)
+        if not wanted:
+            return []
+        pattern = "%" + _like_escape(" ".join(name.split())) + "%"
+        rows = self._dicts(
+            conn,
+            "SELECT id, canonical, aliases FROM entities WHERE canonical ILIKE %s OR aliases::text ILIKE %s",
+            (pattern, pattern),
+        )
+        return [
+            r["id"]
+            for r in rows
+            if wanted == _fold(r["canonical"]) or wanted in {_fold(a) for a in r["aliases"]}
+        ]
+
+    def quotes(
+        self,
+        speaker: str | None = None,
+        query: ParsedQuery | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> QuoteResults:
+        with self._conn() as conn:
+            conditions: list[Sql] = []
+            if speaker is not None:
+                needles = speakers.needles(speaker)
+                ids = list(
+                    dict.fromkeys([*speakers.entity_ids(speaker), *self.entities_named(conn, speaker)])
+                )
+                if not needles and not ids:
+                    return QuoteResults(hits=[], total=0)
+                conditions.append(
+                    Sql(
+                        "(q.speaker_search IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(%s::text[]) n "
+                        "WHERE strpos(q.speaker_search, n) > 0) OR q.speaker_entity_id = ANY(%s))",
+                        (needles, ids),
+                    )
+                )
+            if query is not None:
+                conditions.append(self.where(conn, query).where)
+            where = join(" AND ", [sql("(", c, ")") for c in conditions]) if conditions else TRUE
+            body = ("FROM quotes q JOIN articles a ON a.seq = q.article_seq WHERE ", where)
+            row = conn.execute(*_args("SELECT count(*) ", *body)).fetchone()
+            total = int(row[0]) if row else 0
+            rows = self._dicts(
+                conn,
+                *_args(
+                    f"SELECT a.id AS article_id, a.title, a.published, a.url, a.text, {_QUOTE_COLUMNS_Q} ",
+                    *body,
+                    " ORDER BY a.published_at IS NULL, a.published_at DESC, a.seq DESC, q.start "
+                    "LIMIT %s OFFSET %s",
+                    params=(limit, offset),
+                ),
+            )
+        hits = [
+            QuoteHit(
+                article_id=r["article_id"],
+                title=r["title"],
+                published=datetime.fromisoformat(r["published"]) if r["published"] else None,
+                url=r["url"],
+                quote=_quote(r["text"], r),
+            )
+            for r in rows
+        ]
+        return QuoteResults(hits=hits, total=total)
+
+    @contextmanager
+    def scope(self, query: ParsedQuery | None = None) -> Iterator[Scope]:
+        from duiding.store.postgres_scope import open_scope
+
+        with self._conn() as conn, open_scope(self, conn, query) as scope:
+            yield scope
+
+    # -- feeds and watches (postgres_monitor) ------------------------------------------------------
+
+    def add_feed(self, name: str, url: str) -> Feed:
+        return self.monitor.add_feed(name, url)
+
+    def feeds(self) -> list[Feed]:
+        return self.monitor.feeds()
+
+    def save_feed(self, feed: Feed) -> None:
+        self.monitor.save_feed(feed)
+
+    def feed_items(self, feed: str, keys: Sequence[str]) -> dict[str, FeedItem]:
+        return self.monitor.feed_items(feed, keys)
+
+    def save_feed_items(self, items: Sequence[FeedItem]) -> None:
+        self.monitor.save_feed_items(items)
+
+    def known_urls(self, canonical_urls: Sequence[str]) -> set[str]:
+        return self.monitor.known_urls(canonical_urls)
+
+    def add_watch(self, name: str, query: str, webhook: str | None = None) -> Watch:
+        return self.monitor.add_watch(name, query, webhook)
+
+    def watches(self) -> list[Watch]:
+        return self.monitor.watches()
+
+    def remove_watch(self, name: str) -> bool:
+        return self.monitor.remove_watch(name)
+
+    def record_matches(self, watch: str, ids: Sequence[str]) -> int:
+        return self.monitor.record_matches(watch, ids)
+
+    def watch_matches(self, watch: str, limit: int | None = None, offset: int = 0) -> list[WatchMatch]:
+        return self.monitor.watch_matches(watch, limit=limit, offset=offset)
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[WatchMatch]:
+        return self.monitor.due_deliveries(now, limit=limit)
+
+    def save_delivery(self, match: WatchMatch) -> None:
+        self.monitor.save_delivery(match)
+
+    # -- the index: the search columns, written with each row ------------------------------------------
+
+    def pending_index(self) -> int:
+        """Articles not fully indexed: only those still without a duplicate cluster (the search columns
+        are written with the row itself)."""
+        with self._conn() as conn:
+            return clusters.pending(conn)
+
+    def sync_index(self, advance: Advance | None = None) -> int:
+        """Assign the clusters a stopped writer left unassigned; returns how many articles that was."""
+        with self._conn() as conn:
+            return clusters.assign_pending(conn, advance)
+
+    def reindex(self, advance: Advance | None = None) -> int:
+        """Rewrite every article's search columns (after a change in how words are indexed) and the
+        vocabulary, a chunk per transaction; returns the number of articles."""
+        done = 0
+        last = 0
+        with self._conn() as conn:
+            clusters.assign_pending(conn)
+            while True:
+                with conn.transaction():
+                    rows = self._dicts(
+                        conn,
+                        f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s "
+                        "FOR NO KEY UPDATE",
+                        (last, REINDEX_CHUNK),
+                    )
+                    if not rows:
+                        break
+                    with conn.cursor() as cur:
+                        cur.executemany(
+                            f"UPDATE articles SET {_VECTORS} WHERE seq = %(seq)s",
+                            [
+                                {**_vector_params(a), "seq": int(r["seq"])}
+                                for r, a in zip(rows, self._with_annotations(conn, rows), strict=True)
+                            ],
+                        )
+                    conn.execute(
+                        "INSERT INTO words (word) SELECT DISTINCT w FROM articles a, "
+                        "unnest(tsvector_to_array(a.exact)) w WHERE a.seq = ANY(%s) ORDER BY w "
+                        "ON CONFLICT DO NOTHING",
+                        ([int(r["seq"]) for r in rows],),
+                    )
+                done += len(rows)
+                last = int(rows[-1]["seq"])
+                if advance:
+                    advance(len(rows))
+        return done
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _POOLS.release(self.pool)
+
+
+# -- composing statements from fragments ---------------------------------------------------------------
+
+
+def _args(
+    *parts: str | Sql, first: tuple[Any, ...] = (), params: tuple[Any, ...] = ()
+) -> tuple[str, list[Any]]:
+    """``(sql, parameters)`` for ``conn.execute``: constant text and fragments in order, with ``first``
+    bound before the fragments' parameters and ``params`` after them."""
+    composed = sql(*parts)
+    return composed.text, [*first, *composed.params, *params]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
