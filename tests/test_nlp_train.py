@@ -122,3 +122,27 @@ def test_silver_docs_label_dpgmedia_with_a_model(data_dir):
     ents = {(e.text, e.label_) for d in docs for e in d.ents}
     assert ("Mark Rutte", "PER") in ents and ("Franse", "MISC") in ents
     assert all(d.has_annotation("SENT_START") for d in docs)
+
+
+def test_final_fit_trains_on_testa_too(data_dir, tmp_path):
+    train_dir, _ = convert_corpora(data_dir, tmp_path / "cache", [], gold_copies=2, final=True)
+    names = sorted(p.name for p in train_dir.glob("*.spacy"))
+    assert names == [
+        "conll2002-testa-1.spacy",
+        "conll2002-testa-2.spacy",
+        "conll2002-train-2.spacy",
+        "conll2002-train.spacy",
+    ]
+    # selection runs and the final fit do not share a cached corpus
+    train_dir, _ = convert_corpora(data_dir, tmp_path / "cache", [], gold_copies=2)
+    assert not list(train_dir.glob("conll2002-testa-*.spacy"))
+
+
+@pytest.mark.slow
+def test_final_fit_keeps_the_last_model_and_scores_nothing(data_dir, tmp_path):
+    out = tmp_path / "final"
+    model = train_ner(out, config=DEFAULT_CONFIG, data_dir=data_dir, final_steps=4)
+    assert model == out / "model-last" and (model / "config.cfg").is_file()
+    assert not (out / "testa-scores.json").exists()  # it has seen testa: a score there means nothing
+    cfg = (model / "config.cfg").read_text()
+    assert "max_steps = 4" in cfg and "patience = 0" in cfg

@@ -9,6 +9,11 @@
 3. scores model-best on ``ned.testa`` with :func:`duiding.nlp.evaluate.evaluate_ner` and prints it,
    as the product runs it (with the document-level rules of :mod:`duiding.nlp.entities`) and raw.
 
+``--final STEPS`` is the last step, after every choice was made on testa: the chosen recipe trained
+again with ``ned.testa`` added to the gold (as many copies as ``ned.train``), for exactly STEPS steps
+(the best step of the chosen run), with no early stopping; the result is ``DIR/model-last``, and
+testa scores of it mean nothing (it has seen testa), so none are printed.
+
 ``ned.testb`` is never touched here: it is for the final figure only.
 Load the result with ``duiding.nlp.load(DIR / "model-best")`` (or ``import duiding.nlp`` before
 ``spacy.load``), since the pipeline names duiding's tokenizer and sentence splitter.
@@ -99,12 +104,14 @@ def convert_corpora(
     *,
     gold_copies: int = 1,
     silver_model: Path | None = None,
+    final: bool = False,
 ) -> tuple[Path, Path]:
     """Write the ``.spacy`` files; returns ``(train_dir, dev_file)``. Reuses them when up to date.
 
     ``gold_copies`` > 1 writes ``ned.train`` that many times, so that an epoch sees the gold CoNLL
     sentences that many times for each silver (``--extra``) sentence. ``silver_model`` adds the
-    DpgMedia2019 articles labelled by that model (:func:`silver_docs`).
+    DpgMedia2019 articles labelled by that model (:func:`silver_docs`). ``final`` adds ``ned.testa``
+    to the training gold too (``gold_copies`` times), for the final fit after model selection.
     """
     if gold_copies < 1:
         raise ValueError("gold_copies must be at least 1")
@@ -114,6 +121,7 @@ def convert_corpora(
         "train_sentences_per_doc": TRAIN_SENTENCES_PER_DOC,
         "gold_copies": gold_copies,
         "silver_model": _model_stamp(silver_model) if silver_model else None,
+        "final": final,
         "sources": {k: [str(p), p.stat().st_mtime_ns, p.stat().st_size] for k, p in sources.items()},
     }
     stamp_path = cache_dir / "stamp.json"
@@ -140,6 +148,12 @@ def convert_corpora(
     for copy in range(2, gold_copies + 1):
         write(f"conll2002-train-{copy}", gold_docs, train_dir / f"conll2002-train-{copy}.spacy")
     write("dev", conll.to_docs(vocab, conll.read_conll2002(sources["dev"])), dev_file)
+    if final:
+        dev_docs = conll.to_docs(
+            vocab, conll.read_conll2002(sources["dev"]), sentences_per_doc=TRAIN_SENTENCES_PER_DOC
+        )
+        for copy in range(1, gold_copies + 1):
+            write(f"conll2002-testa-{copy}", dev_docs, train_dir / f"conll2002-testa-{copy}.spacy")
     if "europeana" in sources:
         docs = conll.read_europeana(sources["europeana"], tokenizer=build_tokenizer(Vocab()))
         write("europeana", conll.to_docs(vocab, docs, missing_misc=True), train_dir / "europeana.spacy")
@@ -187,17 +201,28 @@ def train_ner(
     evaluate: bool = True,
     gold_copies: int = 1,
     silver_model: Path | None = None,
+    final_steps: int | None = None,
 ) -> Path:
-    """Convert, train and (optionally) score on testa; returns the ``model-best`` directory."""
+    """Convert, train and (optionally) score on testa; returns the ``model-best`` directory, or with
+    ``final_steps`` (train on testa too, for that many steps) the ``model-last`` one."""
     from spacy.cli.train import train as spacy_train
 
     data_dir = data_dir or default_data_dir()
     extras = extras or []
     output = Path(output)
     train_dir, dev_file = convert_corpora(
-        data_dir, output / "corpus", extras, gold_copies=gold_copies, silver_model=silver_model
+        data_dir,
+        output / "corpus",
+        extras,
+        gold_copies=gold_copies,
+        silver_model=silver_model,
+        final=final_steps is not None,
     )
     ov: dict[str, object] = {"paths.train": str(train_dir), "paths.dev": str(dev_file)}
+    if final_steps is not None:
+        # No selection left to make: a fixed number of steps, no early stopping, keep the last model.
+        max_steps, evaluate = final_steps, False
+        ov["training.patience"] = 0
     if max_steps is not None:
         ov["training.max_steps"] = max_steps
         if eval_frequency is None:
@@ -208,8 +233,8 @@ def train_ner(
     start = time.perf_counter()
     spacy_train(config, output, overrides=ov)
     seconds = time.perf_counter() - start
-    best = output / "model-best"
-    print(f"\ntraining took {seconds:.1f} s; best model: {best}")
+    best = output / ("model-last" if final_steps is not None else "model-best")
+    print(f"\ntraining took {seconds:.1f} s; model: {best}")
     if evaluate:
         from duiding.nlp import load
         from duiding.nlp.entities import load_model
@@ -265,6 +290,14 @@ def main(argv: list[str] | None = None) -> int:
         "DIR first when DIR/model is missing (default DIR: training/vectors)",
     )
     ap.add_argument("--no-eval", action="store_true", help="skip scoring model-best on testa")
+    ap.add_argument(
+        "--final",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help="the final fit, after model selection: add ned.testa to the training gold and train for "
+        "exactly STEPS steps (the chosen run's best step); the result is DIR/model-last",
+    )
     args = ap.parse_args(argv)
     extras = [e.strip() for e in args.extra.split(",") if e.strip()]
     unknown = sorted(set(extras) - set(EXTRAS))
@@ -298,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides=overrides,
         evaluate=not args.no_eval,
         gold_copies=args.gold_copies,
+        final_steps=args.final,
         silver_model=args.silver_model,
     )
     return 0
