@@ -55,7 +55,7 @@ from duiding.search.query import (
     wildcard_parts,
 )
 
-__all__ = ["SCHEMA_VERSION", "SearchIndex", "local_day"]
+__all__ = ["SCHEMA_VERSION", "SearchIndex", "local_day", "text_analyzer"]
 
 #: Bump when fields or analyzers change: existing indexes are then recreated and rebuilt.
 SCHEMA_VERSION = 4  # 2: person, org, location; 3: speaker, quote; 4: cluster (for --collapse)
@@ -78,26 +78,33 @@ KEYWORD_FIELDS = tuple(name for name, kind in FIELDS.items() if kind == "keyword
 EXACT = {"title": "title_exact", "text": "text_exact", "quote": "quote_exact"}
 
 
-def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
-    def build(tokenizer: tantivy.Tokenizer, *filters: tantivy.Filter) -> tantivy.TextAnalyzer:
-        builder = tantivy.TextAnalyzerBuilder(tokenizer)
-        for f in filters:
-            builder = builder.filter(f)
-        return builder.build()
+def _build(tokenizer: tantivy.Tokenizer, *filters: tantivy.Filter) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tokenizer)
+    for f in filters:
+        builder = builder.filter(f)
+    return builder.build()
 
+
+def text_analyzer(stem: bool = True) -> tantivy.TextAnalyzer:
+    """The analyzer of the text fields (:data:`NL`): tantivy's simple tokenizer (runs of letters and
+    digits), words of 40 bytes and more dropped (their positions left empty), lowercase, ASCII folding and
+    tantivy's Dutch Snowball stemmer (rust-stemmers); without ``stem`` the unstemmed one of the
+    ``*_exact`` fields (:data:`NL_EXACT`). The PostgreSQL backend analyses words with these very analyzers
+    (:mod:`duiding.store.postgres_text`), so both backends index and search the same terms."""
+    filters = [tantivy.Filter.remove_long(40), tantivy.Filter.lowercase(), tantivy.Filter.ascii_fold()]
+    if stem:
+        filters.append(tantivy.Filter.stemmer("dutch"))
+    return _build(tantivy.Tokenizer.simple(), *filters)
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
     lower, fold = tantivy.Filter.lowercase, tantivy.Filter.ascii_fold
     return {
-        NL: build(
-            tantivy.Tokenizer.simple(),
-            tantivy.Filter.remove_long(40),
-            lower(),
-            fold(),
-            tantivy.Filter.stemmer("dutch"),
-        ),
-        NL_EXACT: build(tantivy.Tokenizer.simple(), tantivy.Filter.remove_long(40), lower(), fold()),
-        KEYWORD: build(tantivy.Tokenizer.raw(), lower(), fold()),
-        URL: build(tantivy.Tokenizer.simple(), lower()),
-        NAME: build(tantivy.Tokenizer.whitespace()),
+        NL: text_analyzer(),
+        NL_EXACT: text_analyzer(stem=False),
+        KEYWORD: _build(tantivy.Tokenizer.raw(), lower(), fold()),
+        URL: _build(tantivy.Tokenizer.simple(), lower()),
+        NAME: _build(tantivy.Tokenizer.whitespace()),
     }
 
 

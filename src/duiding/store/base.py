@@ -1,8 +1,10 @@
 """The store/search interface every backend implements.
 
-The embedded backend (SQLite + tantivy, :mod:`duiding.store.embedded`) is the default; a PostgreSQL
-server backend will implement the same :class:`Archive` protocol. CLI, API and analysis code talk to an
-``Archive`` only, never to a backend's tables or index directly.
+The embedded backend (SQLite + tantivy, :mod:`duiding.store.embedded`) is the default; the PostgreSQL
+server backend (:mod:`duiding.store.postgres`, chosen with a ``postgresql://`` location) implements the
+same :class:`Archive` protocol and answers the same queries alike: it indexes words with the embedded
+index's own analyzer. CLI, API and analysis code talk to an ``Archive`` only, never to a backend's tables
+or index directly.
 """
 
 from __future__ import annotations

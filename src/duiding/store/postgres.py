@@ -2,16 +2,26 @@
 
 Chosen with ``--db postgresql://user@host/db`` (or ``$DUIDING_DB``). The database is both the store and
 the search index: each article row carries its ``tsvector`` columns, written in the same statement as
-the row (:mod:`duiding.store.postgres_schema`), so the index is never behind and ``sync_index`` has only
-leftover duplicate clusters to assign. Search translates the same parsed query the embedded backend runs
-(:mod:`duiding.store.postgres_query`); analysis runs in SQL (:mod:`duiding.store.postgres_scope`).
+the row (:mod:`duiding.store.postgres_schema`), so the index is never behind. Their terms are tantivy's
+(the embedded index's Dutch analyzer, run in Python: :mod:`duiding.store.postgres_text`), so that both
+backends answer a query alike; the GIN indexes, matching and ranking are PostgreSQL's. Search translates
+the same parsed query the embedded backend runs (:mod:`duiding.store.postgres_query`); analysis runs in
+SQL (:mod:`duiding.store.postgres_scope`).
 
-Several processes may write at once (``duiding ingest`` on several machines, the API's writer): an
-article's identity (canonical URL, else the source's id, else the content hash, as in the embedded
-store) is a unique column and new rows go in with ``INSERT … ON CONFLICT DO NOTHING``, so the same article
-from two writers is stored once; rows being changed are locked, entity records are recomputed under row
-locks in id order, and a batch that deadlocks with another writer is retried. Connections come from a
-pool (psycopg_pool), one per process and server URL, shared by the archives opened on it.
+Writing a batch (``upsert``) is a few statements whatever its size: what can be worked out beforehand
+(search vectors, near-duplicate signatures) is, without holding anything; then, in one transaction under
+the cluster lock (:mod:`duiding.store.postgres_clusters`), the stored articles are read, the new ones'
+duplicate clusters decided for all of them at once, and the new rows copied in (``COPY`` into a temporary
+table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``) with their clusters, band keys, vocabulary and
+annotations. Changed articles are updated row by row (the rare case).
+
+Several processes may write at once (``duiding ingest`` on several machines, the API's writer): they take
+turns per batch at the lock (their reading, parsing, NLP and analysis run side by side), so each sees
+every article stored before it, the same article from two writers is stored once (an article's identity
+— canonical URL, else the source's id, else the content hash, as in the embedded store — is a unique
+column besides), every story gets one cluster, and entity records are recomputed under row locks in id
+order; a batch that deadlocks with another transaction anyway is retried. Connections come from a pool
+(psycopg_pool), one per process and server URL, shared by the archives opened on it.
 """
 
 from __future__ import annotations
@@ -23,8 +33,9 @@ import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
@@ -57,25 +68,17 @@ from duiding.store.base import (
 )
 from duiding.store.postgres_monitor import MonitorTables
 from duiding.store.postgres_query import (
-    DUTCH,
-    EXACT,
-    HEADLINE_OPTIONS,
-    TEXT_BUDGET,
-    TITLE_BUDGET,
     TRUE,
     Clause,
     Sql,
     Translator,
     article_keys,
     article_tags,
-    headline_input,
     join,
-    quote_words,
-    snippet,
     sql,
-    word_text,
 )
 from duiding.store.postgres_schema import migrate
+from duiding.store.postgres_text import snippet, vectors
 from duiding.store.scope import Scope
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,8 @@ CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
 POOL_SIZE = int(os.environ.get("DUIDING_PG_POOL", "10"))  # connections per process and server
 RETRIES = 5  # tries of a batch that deadlocked with another writer
 REINDEX_CHUNK = 500
+#: Vocabulary words a writer remembers having stored, so that it does not send them again.
+KNOWN_WORDS = 500_000
 
 _ARTICLE_COLUMNS = (
     "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
@@ -98,19 +103,20 @@ _QUOTE_COLUMNS = 'start, "end", type, speaker, speaker_aliases, cue, role, organ
 _QUOTE_COLUMNS_Q = ", ".join(f"q.{c.strip()}" for c in _QUOTE_COLUMNS.split(","))
 
 
-# The search columns of an article, from its words (postgres_query.word_text): title A, text B, quotes C.
-def _weighted_vector(config: str) -> str:
-    return (
-        f"setweight(to_tsvector('{config}', %(title_w)s), 'A') || "
-        f"setweight(to_tsvector('{config}', %(text_w)s), 'B') || "
-        f"setweight(to_tsvector('{config}', %(quote_w)s), 'C')"
-    )
-
-
+# The search columns of an article (postgres_text.vectors, postgres_query.article_tags/article_keys).
 _VECTORS = (
-    f"search = {_weighted_vector(DUTCH)}, exact = {_weighted_vector(EXACT)}, "
-    "keys = %(keys)s, tags = %(tags)s::tsvector"
+    "search = %(search)s::tsvector, exact = %(exact)s::tsvector, keys = %(keys)s, tags = %(tags)s::tsvector"
 )
+# The columns a new article's row is copied in with (through the temporary table duiding_incoming).
+_NEW_COLUMNS = (
+    "seq, id, identity, url, canonical_url, outlet, source_id, title, published, published_utc, "
+    "published_at, day, program, category, language, text, content_hash, fingerprint, source_file, "
+    "source_line, author, cluster_id, ingested_at, updated_at, keys, search, exact, tags"
+)
+
+
+class _Raced(Exception):
+    """Another transaction stored a row this batch meant to insert: the batch starts over."""
 
 
 # -- locations and connections -----------------------------------------------------------------------
@@ -290,14 +296,89 @@ def build_article(
     )
 
 
-def _vector_params(article: Article) -> dict[str, Any]:
-    return {
-        "title_w": word_text(article.title, TITLE_BUDGET),
-        "text_w": word_text(article.text, TEXT_BUDGET),
-        "quote_w": quote_words(article),
-        "keys": article_keys(article),
-        "tags": article_tags(article),
-    }
+@dataclass
+class _Prepared:
+    """What writing an article's row takes that is worked out before the batch's transaction."""
+
+    search: str
+    exact: str
+    words: list[str]  # its distinct unstemmed words: the vocabulary
+    tags: str
+    signature: dedup.Signature | None = None  # for a new article: near-duplicate detection
+
+    @classmethod
+    def of(cls, article: Article, new: bool) -> _Prepared:
+        search, exact, words = vectors(article.title, article.text, [q.text for q in article.quotes])
+        signature = dedup.signature(article.text) if new else None
+        return cls(search, exact, words, article_tags(article), signature)
+
+    def params(self, article: Article) -> dict[str, Any]:
+        """The search columns' values (``keys`` holds the stored id: the article's id by then)."""
+        return {"search": self.search, "exact": self.exact, "keys": article_keys(article), "tags": self.tags}
+
+
+def _dicts(conn: psycopg.Connection, query: str, args: Any = ()) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, args).fetchall()  # type: ignore[arg-type]
+
+
+def _annotations(
+    conn: psycopg.Connection, seqs: Sequence[int]
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    quotes: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in _dicts(
+        conn,
+        'SELECT article_seq, start, "end", label, entity_id, canonical FROM mentions '
+        "WHERE article_seq = ANY(%s) ORDER BY article_seq, start",
+        (list(seqs),),
+    ):
+        mentions[int(m["article_seq"])].append(m)
+    for q in _dicts(
+        conn,
+        f"SELECT article_seq, {_QUOTE_COLUMNS} FROM quotes WHERE article_seq = ANY(%s) "
+        "ORDER BY article_seq, start",
+        (list(seqs),),
+    ):
+        quotes[int(q["article_seq"])].append(q)
+    return mentions, quotes
+
+
+def _with_annotations(conn: psycopg.Connection, rows: list[dict[str, Any]]) -> list[Article]:
+    mentions, quotes = _annotations(conn, [int(r["seq"]) for r in rows])
+    return [build_article(r, mentions.get(int(r["seq"]), []), quotes.get(int(r["seq"]), [])) for r in rows]
+
+
+def _add_words(conn: psycopg.Connection, words: Iterable[str]) -> None:
+    """Words into the vocabulary (sorted, so that two writers adding the same ones never deadlock)."""
+    found = sorted(set(words))
+    if found:
+        conn.execute(
+            "INSERT INTO words (word) SELECT unnest(%s::text[]) ORDER BY 1 ON CONFLICT DO NOTHING", (found,)
+        )
+
+
+def revectorise(conn: psycopg.Connection, after: int = 0, limit: int = REINDEX_CHUNK) -> tuple[int, int]:
+    """Rewrite the search columns of the (up to ``limit``) articles after seq ``after`` and add their words
+    to the vocabulary, in the caller's transaction; returns how many articles that was and the last one's
+    seq."""
+    rows = _dicts(
+        conn,
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s FOR NO KEY UPDATE",
+        (after, limit),
+    )
+    if not rows:
+        return 0, after
+    words: set[str] = set()
+    params = []
+    for r, a in zip(rows, _with_annotations(conn, rows), strict=True):
+        prepared = _Prepared.of(a, new=False)
+        words.update(prepared.words)
+        params.append({**prepared.params(a), "seq": int(r["seq"])})
+    with conn.cursor() as cur:
+        cur.executemany(f"UPDATE articles SET {_VECTORS} WHERE seq = %(seq)s", params)
+    _add_words(conn, words)
+    return len(rows), int(rows[-1]["seq"])
 
 
 class PostgresArchive:
@@ -310,6 +391,8 @@ class PostgresArchive:
         self.pool = _POOLS.acquire(url)
         self.monitor = MonitorTables(self.pool, _ARTICLE_COLUMNS_A, build_article)
         self._closed = False
+        self._known_words: set[str] = set()  # in the vocabulary for sure (committed by this archive)
+        self._shingles = clusters.Shingles()  # of the articles this archive stored lately
 
     @property
     def rejects_dir(self) -> Path:
@@ -323,12 +406,10 @@ class PostgresArchive:
         try:
             with self.pool.connection() as conn:
                 yield conn
+        except (errors.DeadlockDetected, errors.SerializationFailure):
+            raise  # rolled back whole: the caller may try again (_retrying)
         except psycopg.OperationalError as e:
             raise StoreError(f"PostgreSQL server {self.server}: {_first_line(e)}") from e
-
-    def _dicts(self, conn: psycopg.Connection, query: str, args: Any = ()) -> list[dict[str, Any]]:
-        with conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(query, args).fetchall()  # type: ignore[arg-type]
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -336,87 +417,102 @@ class PostgresArchive:
         if not articles:
             return []
         wanted_ids = [a.id for a in articles]
+        identities = [a.identity for a in articles]
+        fingerprints = [a.fingerprint() for a in articles]
+        # Before the transaction, without locking anything: which articles are stored as they come (the
+        # common case when re-ingesting), so that vectors and signatures are worked out for the others only.
+        with self._conn() as conn:
+            stored: dict[str, str] = dict(
+                conn.execute(
+                    "SELECT identity, fingerprint FROM articles WHERE identity = ANY(%s)",
+                    (sorted(set(identities)),),
+                ).fetchall()
+            )
+        prepared: dict[int, _Prepared] = {}
+        firsts: set[str] = set()
+        for i, a in enumerate(articles):
+            identity = identities[i]
+            if identity not in stored and identity not in firsts:
+                firsts.add(identity)
+                prepared[i] = _Prepared.of(a, new=True)
+            elif identity in stored and (stored[identity] != fingerprints[i] or a.entities or a.quotes):
+                prepared[i] = _Prepared.of(a, new=False)
 
-        def store(conn: psycopg.Connection) -> list[tuple[Outcome, int, str]]:
+        def store(conn: psycopg.Connection) -> tuple[list[Outcome], set[str]]:
             # A retry starts over with the ids as given (one it got may be free again).
             for article, wanted in zip(articles, wanted_ids, strict=True):
                 object.__setattr__(article, "id", wanted)
             with conn.transaction():
-                return self._upsert(conn, articles)
+                clusters.lock(conn)
+                return self._upsert(conn, articles, identities, fingerprints, prepared)
 
-        results = self._retrying(store)
-        # Clusters, one writer at a time, now that the batch is committed (postgres_clusters).
-        new = [
-            (seq, a)
-            for (outcome, seq, _), a in zip(results, articles, strict=True)
-            if outcome is Outcome.ADDED
-        ]
-        if new:
-            signatures = {seq: dedup.signature(a.text) for seq, a in new}
-            batch = [(seq, a.id, a.text, a.content_hash, signatures[seq]) for seq, a in new]
-            assigned = self._retrying(lambda conn: clusters.assign(conn, batch))
-            for (_, seq, _), a in zip(results, articles, strict=True):  # a copy later in the batch too
-                if seq in assigned:
-                    _stored_as(a, a.id, assigned[seq])
-        return [outcome for outcome, _, _ in results]
+        outcomes, words = self._retrying(store)
+        if len(self._known_words) + len(words) <= KNOWN_WORDS:  # committed: they are there now
+            self._known_words.update(words)
+        return outcomes
 
     def _retrying(self, work: Callable[[psycopg.Connection], T]) -> T:
-        """``work(conn)`` (one transaction), again when it deadlocked with another writer: PostgreSQL
-        rolled all of it back, so it can simply run once more."""
+        """``work(conn)`` (one transaction), again when it deadlocked with another transaction or raced
+        with another writer: PostgreSQL rolled all of it back, so it can simply run once more."""
         for attempt in range(1, RETRIES + 1):
             try:
                 with self._conn() as conn:
                     return work(conn)
-            except (errors.DeadlockDetected, errors.SerializationFailure):
+            except (errors.DeadlockDetected, errors.SerializationFailure, _Raced):
                 if attempt == RETRIES:
                     raise
-                log.info("deadlock with another writer; trying the batch again (%d)", attempt)
+                log.info("conflict with another writer; trying the batch again (%d)", attempt)
                 time.sleep(random.uniform(0.05, 0.2) * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _upsert(
-        self, conn: psycopg.Connection, articles: Sequence[Article]
-    ) -> list[tuple[Outcome, int, str]]:
+        self,
+        conn: psycopg.Connection,
+        articles: Sequence[Article],
+        identities: Sequence[str],
+        fingerprints: Sequence[str],
+        prepared: dict[int, _Prepared],
+    ) -> tuple[list[Outcome], set[str]]:
+        """Store the batch (the caller holds the transaction and the cluster lock); returns the outcomes
+        and the vocabulary words it added."""
         now = datetime.now(UTC)
-        identities = sorted({a.identity for a in articles})
-        # Read without locking: an article that is already stored as it comes (the common case when
-        # several writers ingest the same input) is left alone; rows are locked only to be written.
         existing: dict[str, dict[str, Any]] = {
             r["identity"]: r
-            for r in self._dicts(
+            for r in _dicts(
                 conn,
                 "SELECT seq, id, identity, fingerprint, content_hash, cluster_id FROM articles "
                 "WHERE identity = ANY(%s)",
-                (identities,),
+                (sorted(set(identities)),),
             )
         }
+        # The first article of each identity not stored yet is new; the others are compared with what is
+        # stored by then (another one of the batch, maybe), in the batch's order.
+        new: list[int] = []
+        for i, identity in enumerate(identities):
+            if identity not in existing:
+                existing[identity] = {}  # claimed, filled in by _insert
+                new.append(i)
+        for i in new:
+            if i not in prepared:  # stored when the batch was read, and gone since: only if rolled back
+                prepared[i] = _Prepared.of(articles[i], new=True)
         locked: set[str] = set()
-        results: list[tuple[Outcome, int, str]] = []
+        results: list[tuple[Outcome, int] | None] = [None] * len(articles)
         annotate: dict[int, Article] = {}  # seq → the article whose annotations replace the stored ones
-        vocabulary: set[int] = set()  # seqs whose words go into the vocabulary
-        for a in articles:
-            identity = a.identity
-            fingerprint = a.fingerprint()
-            row = existing.get(identity)
-            if row is None:
-                seq, article_id = self._insert(conn, a, identity, fingerprint, now)
-                if seq is None:  # another writer stored it meanwhile: it is an existing article now
-                    row = existing[identity] = self._dicts(conn, _BY_IDENTITY, (identity,))[0]
-                else:
-                    existing[identity] = {
-                        "seq": seq,
-                        "id": article_id,
-                        "identity": identity,
-                        "fingerprint": fingerprint,
-                        "content_hash": a.content_hash,
-                        "cluster_id": None,
-                    }
-                    locked.add(identity)  # inserted by this transaction
-                    _stored_as(a, article_id, None)
-                    annotate[seq] = a
-                    vocabulary.add(seq)
-                    results.append((Outcome.ADDED, seq, article_id))
-                    continue
+        words: set[str] = set()  # the words of the texts written
+        if new:
+            for i, row in zip(new, self._insert(conn, articles, new, prepared, now), strict=True):
+                a = articles[i]
+                existing[identities[i]] = row
+                locked.add(identities[i])  # inserted by this transaction
+                _stored_as(a, row["id"], row["cluster_id"])
+                annotate[row["seq"]] = a
+                words.update(prepared[i].words)
+                results[i] = (Outcome.ADDED, row["seq"])
+        for i, a in enumerate(articles):
+            if results[i] is not None:
+                continue
+            identity, fingerprint = identities[i], fingerprints[i]
+            row = existing[identity]
             if identity not in locked and (row["fingerprint"] != fingerprint or a.entities or a.quotes):
                 row = existing[identity] = self._locked(conn, identity)  # to be written: lock, read again
                 locked.add(identity)
@@ -425,15 +521,15 @@ class PostgresArchive:
             if row["fingerprint"] == fingerprint:
                 if a.entities or a.quotes:
                     # New annotations of the same text: the search columns hold them too.
-                    conn.execute(
-                        f"UPDATE articles SET {_VECTORS} WHERE seq = %(seq)s",
-                        {**_vector_params(a), "seq": seq},
-                    )
+                    vectors = prepared.get(i) or _Prepared.of(a, new=False)
+                    params = {**vectors.params(a), "seq": seq}
+                    conn.execute(f"UPDATE articles SET {_VECTORS} WHERE seq = %(seq)s", params)
                     annotate[seq] = a
-                results.append((Outcome.UNCHANGED, seq, article_id))
+                results[i] = (Outcome.UNCHANGED, seq)
                 continue
             if row["content_hash"] != a.content_hash and row["cluster_id"] is not None:
                 clusters.replace_text(conn, seq, a.text)
+            vectors = prepared.get(i) or _Prepared.of(a, new=False)
             conn.execute(
                 "UPDATE articles SET url = %(url)s, canonical_url = %(canonical_url)s, outlet = %(outlet)s, "
                 "source_id = %(source_id)s, title = %(title)s, published = %(published)s, "
@@ -442,23 +538,17 @@ class PostgresArchive:
                 "text = %(text)s, content_hash = %(content_hash)s, fingerprint = %(fingerprint)s, "
                 "source_file = %(source_file)s, source_line = %(source_line)s, author = %(author)s, "
                 f"updated_at = %(now)s, {_VECTORS} WHERE seq = %(seq)s",
-                {**self._values(a, fingerprint), **_vector_params(a), "now": now, "seq": seq},
+                {**self._values(a, fingerprint), **vectors.params(a), "now": now, "seq": seq},
             )
             row.update(fingerprint=fingerprint, content_hash=a.content_hash)
             annotate[seq] = a
-            vocabulary.add(seq)
-            results.append((Outcome.UPDATED, seq, article_id))
+            words.update(vectors.words)
+            results[i] = (Outcome.UPDATED, seq)
         touched = self._replace_annotations(conn, annotate)
         self._refresh_entities(conn, touched)
-        if vocabulary:
-            # Sorted, so that two writers adding the same new words wait for each other, never deadlock.
-            conn.execute(
-                "INSERT INTO words (word) SELECT DISTINCT w FROM articles a, "
-                "unnest(tsvector_to_array(a.exact)) w WHERE a.seq = ANY(%s) ORDER BY w "
-                "ON CONFLICT DO NOTHING",
-                (sorted(vocabulary),),
-            )
-        return results
+        words -= self._known_words
+        _add_words(conn, words)
+        return [r[0] for r in results if r is not None], words
 
     @staticmethod
     def _values(a: Article, fingerprint: str) -> dict[str, Any]:
@@ -484,38 +574,102 @@ class PostgresArchive:
         }
 
     def _insert(
-        self, conn: psycopg.Connection, a: Article, identity: str, fingerprint: str, now: datetime
-    ) -> tuple[int | None, str]:
-        """Insert a new article; (None, "") when its identity is taken (by another writer, meanwhile).
+        self,
+        conn: psycopg.Connection,
+        articles: Sequence[Article],
+        new: Sequence[int],
+        prepared: dict[int, _Prepared],
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        """Insert the new articles (``new``: their indexes, in the batch's order) with their duplicate
+        clusters and band keys; returns the stored rows' ``seq, id, identity, fingerprint, content_hash,
+        cluster_id``, in the same order.
 
-        Its public id is the one it came with, made unique when another article has it already (``7``
-        from two CSVs: ``7-<hash of its identity>``), as in the embedded store.
+        An article's public id is the one it came with, made unique when another article has it already
+        (``7`` from two CSVs: ``7-<hash of its identity>``), as in the embedded store. Seqs are drawn first,
+        in the batch's order, so that the clusters can be decided before the rows exist.
         """
-        values = self._values(a, fingerprint)
-        columns = ", ".join(values)
-        marks = ", ".join(f"%({k})s" for k in values)
-        vectors = _vector_params(a)
-        for article_id in (a.id, f"{a.id}-{sha256(identity.encode()).hexdigest()[:8]}"):
+        batch = [articles[i] for i in new]
+        identities = [a.identity for a in batch]
+        choices = [
+            (a.id, f"{a.id}-{sha256(identity.encode()).hexdigest()[:8]}")
+            for a, identity in zip(batch, identities, strict=True)
+        ]
+        taken = {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM articles WHERE id = ANY(%s)", (sorted({c for pair in choices for c in pair}),)
+            )
+        }
+        for a, pair in zip(batch, choices, strict=True):
+            article_id = next((c for c in pair if c not in taken), None)
+            if article_id is None:
+                raise StoreError(f"{self.server}: cannot store article {a.id!r}: its id is taken")
+            taken.add(article_id)
             object.__setattr__(a, "id", article_id)  # the id: keyword holds the stored id
-            vectors["keys"] = article_keys(a)
-            row = conn.execute(
-                f"INSERT INTO articles (id, identity, {columns}, ingested_at, updated_at, search, exact, "
-                "keys, tags) VALUES (%(id)s, %(identity)s, "
-                f"{marks}, %(now)s, %(now)s, {_weighted_vector(DUTCH)}, {_weighted_vector(EXACT)}, "
-                "%(keys)s, %(tags)s::tsvector) ON CONFLICT DO NOTHING RETURNING seq",
-                {**values, **vectors, "id": article_id, "identity": identity, "now": now},
-            ).fetchone()
-            if row is not None:
-                return int(row[0]), article_id
-            taken = conn.execute("SELECT 1 FROM articles WHERE identity = %s", (identity,)).fetchone()
-            if taken is not None:
-                return None, ""
-        raise StoreError(f"{self.server}: cannot store article {a.id!r}: its id is taken")
+        seqs = sorted(
+            int(r[0])
+            for r in conn.execute(
+                "SELECT nextval(pg_get_serial_sequence('articles', 'seq')) FROM generate_series(1, %s)",
+                (len(batch),),
+            )
+        )
+        items = [
+            (seq, a.id, a.content_hash, prepared[i].signature or dedup.signature(a.text))
+            for seq, a, i in zip(seqs, batch, new, strict=True)
+        ]
+        decided = clusters.plan(conn, items, self._shingles)
+        rows = []
+        conn.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS duiding_incoming (LIKE articles) ON COMMIT DELETE ROWS"
+        )
+        with conn.cursor() as cur, cur.copy(f"COPY duiding_incoming ({_NEW_COLUMNS}) FROM STDIN") as copy:
+            for seq, a, i, identity in zip(seqs, batch, new, identities, strict=True):
+                fingerprint = a.fingerprint()
+                v = self._values(a, fingerprint)
+                vectors = prepared[i]
+                copy.write_row(
+                    (
+                        seq,
+                        a.id,
+                        identity,
+                        *v.values(),
+                        decided[seq],
+                        now,
+                        now,
+                        article_keys(a),
+                        vectors.search,
+                        vectors.exact,
+                        vectors.tags,
+                    )
+                )
+                rows.append(
+                    {
+                        "seq": seq,
+                        "id": a.id,
+                        "identity": identity,
+                        "fingerprint": fingerprint,
+                        "content_hash": a.content_hash,
+                        "cluster_id": decided[seq],
+                    }
+                )
+        inserted = conn.execute(
+            f"INSERT INTO articles ({_NEW_COLUMNS}) OVERRIDING SYSTEM VALUE SELECT {_NEW_COLUMNS} "
+            "FROM duiding_incoming ORDER BY seq ON CONFLICT DO NOTHING RETURNING seq"
+        ).fetchall()
+        if len(inserted) != len(rows):
+            # Another transaction stored one of these meanwhile (not a writer of this version: those take
+            # the cluster lock first). Start over: it is an existing article then.
+            raise _Raced()
+        clusters.add_all_keys(conn, items, new=True)
+        for (seq, _, _, sig), row in zip(items, rows, strict=True):
+            self._shingles.put(seq, row["fingerprint"], sig.shingles)  # valid whatever becomes of the batch
+        return rows
 
     def _locked(self, conn: psycopg.Connection, identity: str) -> dict[str, Any]:
         # NO KEY UPDATE: the key (seq) never changes, so rows referring to it (mentions, quotes, band
         # keys) can still be added by others meanwhile.
-        rows = self._dicts(conn, _BY_IDENTITY + " FOR NO KEY UPDATE", (identity,))
+        rows = _dicts(conn, _BY_IDENTITY + " FOR NO KEY UPDATE", (identity,))
         if not rows:  # pragma: no cover - it was there a statement ago and nothing deletes articles
             raise StoreError(f"{self.server}: article {identity} vanished while being stored")
         return rows[0]
@@ -655,7 +809,7 @@ class PostgresArchive:
             sql += " LIMIT %s"
             args.append(limit)
         with self._conn() as conn:
-            rows = self._dicts(conn, sql, args)
+            rows = _dicts(conn, sql, args)
         return [
             Entity(
                 id=r["id"],
@@ -667,62 +821,35 @@ class PostgresArchive:
             for r in rows
         ]
 
-    def _annotations(
-        self, conn: psycopg.Connection, seqs: Sequence[int]
-    ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
-        mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        quotes: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for m in self._dicts(
-            conn,
-            'SELECT article_seq, start, "end", label, entity_id, canonical FROM mentions '
-            "WHERE article_seq = ANY(%s) ORDER BY article_seq, start",
-            (list(seqs),),
-        ):
-            mentions[int(m["article_seq"])].append(m)
-        for q in self._dicts(
-            conn,
-            f"SELECT article_seq, {_QUOTE_COLUMNS} FROM quotes WHERE article_seq = ANY(%s) "
-            "ORDER BY article_seq, start",
-            (list(seqs),),
-        ):
-            quotes[int(q["article_seq"])].append(q)
-        return mentions, quotes
-
-    def _with_annotations(self, conn: psycopg.Connection, rows: list[dict[str, Any]]) -> list[Article]:
-        mentions, quotes = self._annotations(conn, [int(r["seq"]) for r in rows])
-        return [
-            build_article(r, mentions.get(int(r["seq"]), []), quotes.get(int(r["seq"]), [])) for r in rows
-        ]
-
     def get(self, ref: str) -> Article | None:
         ref = ref.strip()
         select = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
         with self._conn() as conn:
-            rows = self._dicts(conn, f"{select} WHERE id = %s", (ref,))
+            rows = _dicts(conn, f"{select} WHERE id = %s", (ref,))
             if not rows and urls.is_http_url(ref):
-                rows = self._dicts(
+                rows = _dicts(
                     conn,
                     f"{select} WHERE canonical_url = %s OR url = %s ORDER BY seq LIMIT 1",
                     (urls.canonicalize(ref), ref),
                 )
             if not rows:
-                found = self._dicts(conn, f"{select} WHERE source_id = %s LIMIT 2", (ref,))
+                found = _dicts(conn, f"{select} WHERE source_id = %s LIMIT 2", (ref,))
                 rows = found if len(found) == 1 else []
-            return self._with_annotations(conn, rows)[0] if rows else None
+            return _with_annotations(conn, rows)[0] if rows else None
 
     def iter_articles(self, chunk: int = 1000) -> Iterator[Article]:
         """Every article in storage order, ``chunk`` at a time (one connection per chunk)."""
         last = 0
         while True:
             with self._conn() as conn:
-                rows = self._dicts(
+                rows = _dicts(
                     conn,
                     f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s",
                     (last, chunk),
                 )
                 if not rows:
                     return
-                page = self._with_annotations(conn, rows)
+                page = _with_annotations(conn, rows)
             yield from page
             last = int(rows[-1]["seq"])
 
@@ -771,12 +898,10 @@ class PostgresArchive:
             highlight = translator.highlight(query)
             rows = {
                 int(r["seq"]): r
-                for r in self._dicts(
+                for r in _dicts(
                     conn,
-                    f"SELECT {_ARTICLE_COLUMNS}, ts_headline('{DUTCH}', "
-                    f"translate(text, E'\\x02\\x03', '  '), to_tsquery('{DUTCH}', %(q)s), %(options)s) "
-                    "AS headline FROM articles WHERE seq = ANY(%(seqs)s)",
-                    {"q": highlight, "options": HEADLINE_OPTIONS, "seqs": [int(r[0]) for r in ranked]},
+                    f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq = ANY(%s)",
+                    ([int(r[0]) for r in ranked],),
                 )
             }
         hits = []
@@ -784,21 +909,14 @@ class PostgresArchive:
             r = rows.get(int(seq))
             if r is None:
                 continue
-            hits.append(SearchHit(build_article(r), float(score), snippet(r["text"], r["headline"])))
+            hits.append(SearchHit(build_article(r), float(score), snippet(r["text"], highlight)))
         return SearchResults(hits=hits, total=total)
 
     def snippet(self, query: ParsedQuery, text: str, max_chars: int = 200) -> list[tuple[str, bool]]:
         """The passage of ``text`` a hit for ``query`` shows (as :meth:`search` cuts them)."""
         with self._conn() as conn:
             highlight = Translator(conn).highlight(query)
-            headline = None
-            if highlight is not None:
-                row = conn.execute(
-                    f"SELECT ts_headline('{DUTCH}', %s, to_tsquery('{DUTCH}', %s), %s)",
-                    (headline_input(text), highlight, HEADLINE_OPTIONS),
-                ).fetchone()
-                headline = row[0] if row else None
-        return snippet(text, headline, max_chars)
+        return snippet(text, highlight, max_chars)
 
     def matching(self, query: ParsedQuery, ids: Sequence[str]) -> list[str]:
         if not ids:
@@ -829,7 +947,7 @@ class PostgresArchive:
         if not wanted:
             return []
         pattern = "%" + _like_escape(" ".join(name.split())) + "%"
-        rows = self._dicts(
+        rows = _dicts(
             conn,
             "SELECT id, canonical, aliases FROM entities WHERE canonical ILIKE %s OR aliases::text ILIKE %s",
             (pattern, pattern),
@@ -869,7 +987,7 @@ class PostgresArchive:
             body = ("FROM quotes q JOIN articles a ON a.seq = q.article_seq WHERE ", where)
             row = conn.execute(*_args("SELECT count(*) ", *body)).fetchone()
             total = int(row[0]) if row else 0
-            rows = self._dicts(
+            rows = _dicts(
                 conn,
                 *_args(
                     f"SELECT a.id AS article_id, a.title, a.published, a.url, a.text, {_QUOTE_COLUMNS_Q} ",
@@ -961,32 +1079,12 @@ class PostgresArchive:
             clusters.assign_pending(conn)
             while True:
                 with conn.transaction():
-                    rows = self._dicts(
-                        conn,
-                        f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s "
-                        "FOR NO KEY UPDATE",
-                        (last, REINDEX_CHUNK),
-                    )
-                    if not rows:
-                        break
-                    with conn.cursor() as cur:
-                        cur.executemany(
-                            f"UPDATE articles SET {_VECTORS} WHERE seq = %(seq)s",
-                            [
-                                {**_vector_params(a), "seq": int(r["seq"])}
-                                for r, a in zip(rows, self._with_annotations(conn, rows), strict=True)
-                            ],
-                        )
-                    conn.execute(
-                        "INSERT INTO words (word) SELECT DISTINCT w FROM articles a, "
-                        "unnest(tsvector_to_array(a.exact)) w WHERE a.seq = ANY(%s) ORDER BY w "
-                        "ON CONFLICT DO NOTHING",
-                        ([int(r["seq"]) for r in rows],),
-                    )
-                done += len(rows)
-                last = int(rows[-1]["seq"])
+                    count, last = revectorise(conn, last, REINDEX_CHUNK)
+                if not count:
+                    break
+                done += count
                 if advance:
-                    advance(len(rows))
+                    advance(count)
         return done
 
     def close(self) -> None:

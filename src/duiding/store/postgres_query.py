@@ -1,16 +1,21 @@
 """The PostgreSQL backend's search: the same :class:`~duiding.search.query.ParsedQuery` the embedded
 index runs, translated from its luqum tree into SQL over an article's search columns
-(:mod:`duiding.store.postgres_schema`), and snippets cut the way the embedded index cuts them.
+(:mod:`duiding.store.postgres_schema`).
 
 Each part of the tree becomes a :class:`Clause`: a condition on the row ``a`` of ``articles`` and a
-score. Terms and phrases run as ``tsquery`` against the weighted ``search`` vector (title ``A``, text
-``B``, quotes ``C``); an unfielded term searches title and text, a title hit scoring double
-(``ts_rank_cd`` weights), as the embedded index boosts its title field. AND/OR/NOT/+/- follow the embedded
-index's boolean logic clause by clause (scores add up like its boolean query's). Keyword fields compare
-folded ``field=value`` keys, entity, speaker and URL fields the tagged lexemes of ``tags``, dates the
-``day`` (local calendar date) and ``published_at`` columns. Wildcards run on the unstemmed ``exact``
-vector: a prefix (``Poet*``) as a ``tsquery`` prefix, anything else (``Oekra?ne``, ``*gasprijs``) expanded
-against the ``words`` vocabulary first, like tantivy's regex over its term dictionary.
+score. Terms and phrases are analysed in Python exactly as the embedded index analyses them (tantivy's
+Dutch analyzer: :mod:`duiding.store.postgres_text`, which explains why PostgreSQL's own ``dutch``
+stemmer is not used) and run as ``tsquery`` literals of those stems against the weighted ``search``
+vector (title ``A``, text ``B``, quotes ``C``), a phrase keeping the analyzer's positions; an unfielded
+term searches title and text, a title hit scoring double (``ts_rank_cd`` weights), as the embedded index
+boosts its title field. Matching through the GIN indexes, and the ranking, are PostgreSQL's.
+AND/OR/NOT/+/- follow the embedded index's boolean logic clause by clause (scores add up like its
+boolean query's). Keyword fields compare folded ``field=value`` keys, entity, speaker and URL fields the
+tagged lexemes of ``tags``, dates the ``day`` (local calendar date) and ``published_at`` columns.
+Wildcards run on the unstemmed ``exact`` vector: a prefix (``Poet*``) as a ``tsquery`` prefix, anything
+else (``Oekra?ne``, ``*gasprijs``) expanded against the ``words`` vocabulary first, like tantivy's regex
+over its term dictionary. Snippets are cut and highlighted in Python
+(:func:`duiding.store.postgres_text.snippet`), the words whose stems the query asks for marked.
 
 User text never becomes SQL: every value is a bound parameter. Terms reach ``tsquery`` as quoted
 lexemes (:func:`lexeme`), so the query syntax cannot be injected either.
@@ -18,7 +23,7 @@ lexemes (:func:`lexeme`), so the query syntax cannot be injected either.
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -27,6 +32,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
+import tantivy
 from luqum.tree import (
     AndOperation,
     BaseGroup,
@@ -50,11 +56,10 @@ from duiding.nlp.normalize import name_search_text
 from duiding.search.index import (
     KEYWORD,
     KEYWORD_FIELDS,
+    URL,
     _analyzers,
-    _article_start,
     _entity_values,
     _keyword_value,
-    _pieces,
     _positive_leaves,
     _regex_escape,
     _speaker_values,
@@ -71,9 +76,8 @@ from duiding.search.query import (
     term_text,
     wildcard_parts,
 )
+from duiding.store.postgres_text import MAX_POSITION, MAX_POSITIONS, lexeme, stems, terms
 
-DUTCH = "duiding_dutch"  # text search configurations (postgres_schema)
-EXACT = "duiding_exact"
 #: ``ts_rank_cd`` weights {D, C, B, A}: a title word (A) counts double a text or quote word.
 RANK = "'{0.1, 0.5, 0.5, 1.0}'::float4[]"
 #: Field weights in ``search``/``exact``.
@@ -82,49 +86,24 @@ DEFAULT_WEIGHTS = ("A", "B")  # an unfielded term: title or text
 #: Field tags in ``tags``.
 TAGS = {"url": "u", "person": "p", "org": "o", "location": "l", "speaker": "s"}
 TAG_GAP = 10  # positions between two values of a tagged field, so a phrase does not run across them
-MAX_POSITION = 16383  # PostgreSQL's limit on positions in a tsvector
-MAX_POSITIONS = 256  # and on positions per lexeme
 MAX_EXPANSIONS = 5_000  # words a wildcard is listed as in a tsquery; beyond, the articles' words are scanned
 MAX_HIGHLIGHT_EXPANSIONS = 50  # wildcard words looked up to highlight in snippets (as the embedded index)
-# tsvector bytes for each part of ``search``/``exact`` (the whole may not pass 1 MB): see word_text
-TITLE_BUDGET, TEXT_BUDGET, QUOTE_BUDGET = 100_000, 600_000, 250_000
-MAX_PHRASE_VARIANTS = 256  # word spacings a proximity phrase "a b c"~n is written out as
-
-_WORD = re.compile(r"[^\W_]+")
-# Marks around highlighted words in ts_headline's output: control characters no article keeps
-# (they are blanked in the text handed to ts_headline).
-START, STOP = "\x02", "\x03"
-HEADLINE_OPTIONS = f"HighlightAll=true, StartSel={START}, StopSel={STOP}"
-
-
-def words(text: str) -> list[str]:
-    """The words of ``text`` as the embedded index's tokenizer splits it: runs of letters and digits.
-
-    PostgreSQL's own parser would read ``Noord-Oekraïne`` or ``nos.nl`` as one token (and its parts);
-    feeding it the words one by one makes both backends see the same positions and phrases.
-    """
-    return _WORD.findall(text)
-
-
-def word_text(text: str, budget: int = 1 << 30) -> str:
-    """The words of ``text`` as ``to_tsvector`` gets them, as many as fit ``budget`` bytes of tsvector.
-
-    A tsvector holds at most 1 MB; a word costs about its bytes plus 8 (entry and position). News
-    articles are far below the budgets (:data:`TEXT_BUDGET`: some 40,000 words); a giant record is
-    indexed from its start instead of failing its batch.
-    """
-    kept: list[str] = []
-    for word in words(text):
-        budget -= len(word.encode("utf-8")) + 8
-        if budget < 0:
-            break
-        kept.append(word)
-    return " ".join(kept)
+MAX_PHRASE_VARIANTS = 512  # placements a proximity phrase "a b c"~n is written out as
 
 
 @cache
 def _fold() -> Any:
     return _analyzers()[KEYWORD]
+
+
+@cache
+def _url() -> tantivy.TextAnalyzer:
+    return _analyzers()[URL]
+
+
+def url_words(url: str) -> list[str]:
+    """A URL's words as the embedded index's ``url`` field holds them (split, lower-cased)."""
+    return list(_url().analyze(url))
 
 
 @cache
@@ -154,19 +133,12 @@ def article_keys(article: Article) -> list[str]:
     return out
 
 
-def lexeme(word: str, weights: str = "", prefix: bool = False) -> str:
-    """One quoted lexeme for a tsvector or tsquery literal (quotes and backslashes escaped)."""
-    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-    flags = ("*" if prefix else "") + weights
-    return f"{quoted}:{flags}" if flags else quoted
-
-
 def article_tags(article: Article) -> str:
     """The ``tags`` tsvector literal: URL words, entity names and quoted sources' names, tagged by field,
     each value at its own run of positions."""
     values: list[tuple[str, list[str]]] = []
     for url in dict.fromkeys(u for u in (article.url, article.canonical_url) if u):
-        values.append((TAGS["url"], [w.lower() for w in words(url)]))
+        values.append((TAGS["url"], url_words(url)))
     for field, names in _entity_values(article).items():
         values += [(TAGS[field], name.split()) for name in names]
     values += [(TAGS["speaker"], value.split()) for value in _speaker_values(article)]
@@ -181,10 +153,6 @@ def article_tags(article: Article) -> str:
         f"{lexeme(lex)}:{','.join(str(p) for p in sorted(set(ps))[:MAX_POSITIONS])}"
         for lex, ps in positions.items()
     )
-
-
-def quote_words(article: Article) -> str:
-    return word_text(" ".join(q.text for q in article.quotes), QUOTE_BUDGET)
 
 
 # --- SQL fragments ---------------------------------------------------------------------------------------
@@ -235,40 +203,60 @@ ALL = Clause(TRUE, ONE)
 NOTHING = Clause(FALSE, Sql("0.0::float8"))
 
 
-def _tsquery_clause(column: str, config: str | None, query: str) -> Clause:
-    """``column @@ query`` ranked by ``ts_rank_cd``; ``config`` None: ``query`` is a literal of lexemes."""
-    q = Sql(f"to_tsquery('{config}', %s)" if config else "%s::tsquery", (query,))
+def _tsquery_clause(column: str, query: str) -> Clause:
+    """``column @@ query`` ranked by ``ts_rank_cd``; ``query``: a tsquery literal of analysed lexemes (as
+    ``to_tsquery('simple', …)`` would read it, without PostgreSQL's parser re-splitting them)."""
+    q = Sql("%s::tsquery", (query,))
     return Clause(sql(f"a.{column} @@ ", q), sql(f"ts_rank_cd({RANK}, a.{column}, ", q, ")::float8"))
 
 
-def _spacings(gaps: int, slop: int) -> Iterator[tuple[int, ...]]:
-    """Every way to leave at most ``slop`` words out between ``gaps + 1`` words in order."""
-    if gaps == 0:
-        yield ()
-        return
-    for first in range(slop + 1):
-        for rest in _spacings(gaps - 1, slop - first):
-            yield (first, *rest)
+def _placements(offsets: Sequence[int], slop: int) -> Iterator[tuple[int, ...]]:
+    """Where a phrase's words may stand, relative to the first one's position: each word at its place in
+    the phrase (``offsets``) moved by some positions, all the moves within a range of ``slop`` (the
+    embedded index's slop: a budget the words share, spent in either direction, so that ``"a b"~2`` also
+    finds "b a", and a repeated word may be found once: ``"a a"~1``)."""
+
+    def place(i: int, low: int, high: int, found: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+        if i == len(offsets):
+            yield found
+            return
+        for move in range(high - slop, low + slop + 1):
+            yield from place(i + 1, min(low, move), max(high, move), (*found, offsets[i] + move))
+
+    yield from place(1, 0, 0, (0,))
 
 
-def phrase(operands: Sequence[str], slop: int = 0) -> str:
-    """A tsquery phrase of ``operands``, in order, with at most ``slop`` other words among them in all
-    (the embedded index's slop). A proximity that would take more than :data:`MAX_PHRASE_VARIANTS`
-    spacings to write out is loosened to all the words anywhere in the field."""
+def _follows(distance: int) -> str:
+    """The tsquery operator for "the next word ``distance`` positions on"."""
+    return "<->" if distance == 1 else f"<{distance}>"
+
+
+def phrase(operands: Sequence[str], slop: int = 0, positions: Sequence[int] | None = None) -> str:
+    """A tsquery phrase of ``operands`` at the given relative ``positions`` (one apart when none are given;
+    a word the analyzer drops leaves its gap), with a ``slop`` as the embedded index reads it: every
+    placement of the words :func:`_placements` allows, written out. That is tantivy's rule exactly for
+    two words; for more, tantivy's own matching (which follows the words one by one, greedily) can find a
+    placement this includes slightly harder or not at all. A proximity that would take more than
+    :data:`MAX_PHRASE_VARIANTS` placements to write out is loosened to all the words anywhere in the
+    field."""
     if len(operands) == 1:
         return operands[0]
-    if slop == 0:
-        return "(" + " <-> ".join(operands) + ")"
-    gaps = len(operands) - 1
-    if math.comb(slop + gaps, gaps) > MAX_PHRASE_VARIANTS:  # how many spacings there are
-        return "(" + " & ".join(operands) + ")"
-    variants = []
-    for spacing in _spacings(gaps, slop):
-        parts = [operands[0]]
-        for skip, operand in zip(spacing, operands[1:], strict=True):
-            parts += [f"<{skip + 1}>", operand]
-        variants.append("(" + " ".join(parts) + ")")
-    return "(" + " | ".join(variants) + ")"
+    at = list(positions) if positions is not None else list(range(len(operands)))
+    offsets = [p - at[0] for p in at]
+    variants: dict[str, None] = {}
+    for placement in _placements(offsets, slop):
+        order = sorted(range(len(operands)), key=lambda i: placement[i])
+        parts = [operands[order[0]]]
+        for before, after in itertools.pairwise(order):
+            distance = placement[after] - placement[before]
+            if distance == 0 and operands[after] != operands[before]:
+                break  # two words at one position: no text has that
+            parts += [_follows(distance), operands[after]]
+        else:
+            variants["(" + " ".join(parts) + ")"] = None
+            if len(variants) > MAX_PHRASE_VARIANTS:
+                return "(" + " & ".join(operands) + ")"
+    return "(" + " | ".join(variants) + ")" if len(variants) > 1 else next(iter(variants))
 
 
 def _like_prefix(prefix: str) -> str:
@@ -351,12 +339,16 @@ class Translator:
         """A term or phrase, read like the field it searches."""
         kind = FIELDS[field] if field else "text"
         if kind == "text":
-            found = words(text)
+            # The analyzer's stems at its positions: a dropped (over-long) word leaves its gap in a phrase.
+            found = terms(text)
             if not found:
                 return None
             weights = DEFAULT_WEIGHTS if field is None else (WEIGHTS[field],)
-            query = " | ".join(phrase([lexeme(w, weight) for w in found], slop) for weight in weights)
-            return _tsquery_clause("search", DUTCH, query)
+            positions = [position for position, _, _ in found]
+            query = " | ".join(
+                phrase([lexeme(stem, weight) for _, _, stem in found], slop, positions) for weight in weights
+            )
+            return _tsquery_clause("search", query)
         if kind == "keyword":
             value = keyword(text)
             if not value:
@@ -371,14 +363,12 @@ class Translator:
             alternatives += [lexeme(f"{tag}.{eid}") for eid in speakers.entity_ids(text)]
             if not alternatives:
                 return None
-            return _tsquery_clause("tags", None, " | ".join(alternatives))
-        if kind == "entity":
-            found = name_search_text(ENTITY_FIELDS[field], text).split()
-        else:  # url: its words, lower-cased
-            found = [w.lower() for w in words(text)]
+            return _tsquery_clause("tags", " | ".join(alternatives))
+        # an entity's name as its search words; a URL's words, lower-cased
+        found = name_search_text(ENTITY_FIELDS[field], text).split() if kind == "entity" else url_words(text)
         if not found:
             return None
-        return _tsquery_clause("tags", None, phrase([lexeme(f"{tag}.{w}") for w in found], slop))
+        return _tsquery_clause("tags", phrase([lexeme(f"{tag}.{w}") for w in found], slop))
 
     def match_all(self, field: str | None) -> Clause:
         """``*``: everything, or every article with a value in the field."""
@@ -414,7 +404,7 @@ class Translator:
                     "(" + " & ".join(_weighted(op, weight) for op in operands) + ")"  # type: ignore[arg-type]
                     for weight in weights
                 )
-                return _tsquery_clause("exact", None, query)
+                return _tsquery_clause("exact", query)
             # A pattern that stands for too many words to list: the articles' words are scanned instead
             # (slower, same answer), next to the GIN index for the other parts.
             alternatives = []
@@ -482,11 +472,11 @@ class Translator:
 
     # -- highlighting -----------------------------------------------------------------------------
 
-    def highlight(self, query: ParsedQuery) -> str | None:
-        """A ``to_tsquery`` text of every word a hit's snippet should highlight: the words of the terms
-        and phrases on title, text or quote (not those under NOT), and the vocabulary words a wildcard
-        with a literal prefix stands for (the first :data:`MAX_HIGHLIGHT_EXPANSIONS`)."""
-        found: dict[str, None] = {}
+    def highlight(self, query: ParsedQuery) -> set[str]:
+        """The stems a hit's snippet highlights, as the embedded index picks them: those of the terms and
+        phrases on title, text or quote (not those under NOT), and of the vocabulary words a wildcard with a
+        literal prefix stands for (the first :data:`MAX_HIGHLIGHT_EXPANSIONS`)."""
+        found: set[str] = set()
         for leaf, field in _positive_leaves(query.tree, None):
             if field is not None and FIELDS[field] != "text":
                 continue
@@ -494,12 +484,13 @@ class Translator:
                 continue
             parts = wildcard_parts(leaf) if isinstance(leaf, Word) else None
             if parts is None:
-                found.update(dict.fromkeys(words(term_text(leaf))))
+                found.update(stems(term_text(leaf)))
                 continue
             for prefix, regex in _regexes().wildcard_regexes(parts, "text"):
                 if prefix:
-                    found.update(dict.fromkeys(self.expand(prefix, regex, MAX_HIGHLIGHT_EXPANSIONS)))
-        return " | ".join(lexeme(w) for w in found) or None
+                    for word in self.expand(prefix, regex, MAX_HIGHLIGHT_EXPANSIONS):
+                        found.update(stems(word))
+        return found
 
 
 @dataclass(frozen=True)
@@ -542,100 +533,3 @@ def dates(rng: DateRange) -> Clause:
     if rng.before is not None:
         conditions.append(Sql("a.published_at < %s", (rng.before,)))
     return Clause(sql("(", join(" AND ", conditions), ")"), ONE)
-
-
-# --- snippets --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class _Snippet:
-    """What :func:`duiding.search.index._pieces` reads of a tantivy snippet (UTF-8 byte offsets)."""
-
-    span: _Span
-    text: str
-
-    def fragment_range(self) -> _Span:
-        return self.span
-
-    def fragment(self) -> str:
-        return self.text
-
-
-def headline_input(text: str) -> str:
-    """The text as ts_headline gets it: the highlight marks blanked, so that none can be the text's own."""
-    return text.replace(START, " ").replace(STOP, " ")
-
-
-def _marked(headline: str, text: str) -> list[tuple[int, int]]:
-    """The highlighted stretches of ``text`` (str offsets) in ts_headline's output, or none if the output
-    is not the text itself with marks added."""
-    spans: list[tuple[int, int]] = []
-    clean: list[str] = []
-    at = 0
-    start: int | None = None
-    for ch in headline:
-        if ch == START:
-            start = at
-        elif ch == STOP:
-            if start is not None and at > start:
-                spans.append((start, at))
-            start = None
-        else:
-            clean.append(ch)
-            at += 1
-    return spans if "".join(clean) == headline_input(text) else []
-
-
-def snippet(text: str, headline: str | None, max_chars: int = 200) -> list[tuple[str, bool]]:
-    """The best passage of ``text`` as ``(fragment, highlighted?)`` pieces, chosen as the embedded index
-    chooses it: the text is cut into windows of at most ``max_chars * 3 / 4`` bytes, word by word; the
-    window with the most highlighted words wins (the first of equals), with some context before it.
-    ``headline``: ts_headline's output, marking the words to highlight. Without any, the text's start."""
-    marked = _marked(headline, text) if headline else []
-    if not marked:
-        return _article_start(text, max_chars)
-    limit = max(1, max_chars * 3 // 4)
-    # Words with UTF-8 byte offsets (tantivy counts bytes), and whether ts_headline highlighted them.
-    tokens: list[tuple[int, int, bool]] = []
-    byte_at, char_at = 0, 0
-    i = 0
-    for m in _WORD.finditer(text):
-        byte_at += len(text[char_at : m.start()].encode("utf-8"))
-        start = byte_at
-        byte_at += len(m.group().encode("utf-8"))
-        char_at = m.end()
-        while i < len(marked) and marked[i][1] <= m.start():
-            i += 1
-        hit = i < len(marked) and marked[i][0] <= m.start() and m.end() <= marked[i][1]
-        tokens.append((start, byte_at, hit))
-    # The embedded index's windows: a new one starts at the word that would make the current one too long.
-    windows: list[tuple[int, int, list[tuple[int, int]]]] = []
-    window_start, window_stop = 0, 0
-    hits: list[tuple[int, int]] = []
-    for start, stop, hit in tokens:
-        if stop - window_start > limit:
-            if hits:
-                windows.append((window_start, window_stop, hits))
-            window_start, hits = start, []
-        window_stop = stop
-        if hit:
-            hits.append((start, stop))
-    if hits:
-        windows.append((window_start, window_stop, hits))
-    if not windows:
-        return _article_start(text, max_chars)
-    best = windows[0]
-    for window in windows[1:]:
-        if len(window[2]) > len(best[2]):
-            best = window
-    start, stop, hits = best
-    raw = text.encode("utf-8")
-    fragment = raw[start:stop].decode("utf-8", errors="ignore")
-    ranges = [_Span(a - start, b - start) for a, b in hits]
-    return _pieces(text, _Snippet(_Span(start, stop), fragment), ranges, max_chars)  # type: ignore[arg-type]

@@ -1,14 +1,19 @@
 """The PostgreSQL backend's schema: numbered migrations, applied on open, recorded in ``schema_version``.
 
-Text search: ``duiding_dutch`` is PostgreSQL's ``dutch`` configuration with accents folded first
-(``unaccent``, when the server has it) and without its stop-word list, so that it reads words the way
-the embedded index does (tantivy: lowercase, ascii-fold, Dutch Snowball stemmer, every word kept);
-``duiding_exact`` is the same without stemming, for wildcards. The backend feeds both the article's words
-already split as the embedded index splits them (:func:`duiding.store.postgres_query.words`).
+Text search: the vectors hold tantivy's terms, not PostgreSQL's. Each word is analysed in Python by the
+embedded index's own analyzer (:mod:`duiding.store.postgres_text`: tantivy's simple tokenizer, lowercase,
+ASCII folding and its Dutch Snowball stemmer, every word kept) and written as a ``tsvector`` literal:
+what the ``simple`` configuration makes of words that are already stems. PostgreSQL's built-in ``dutch``
+configuration is another version of the Snowball Dutch stemmer (``bruggen``: ``brugg`` there, ``brug`` in
+tantivy), and one query language must give one answer on both backends. (Version 1 had the text search
+configurations ``duiding_dutch`` and ``duiding_exact`` for that; version 2 rebuilt every vector with
+tantivy's terms and dropped them.) The GIN indexes, ``@@`` matching and ``ts_rank_cd`` ranking are
+PostgreSQL's.
 
 Every article row carries its search vectors, written in the same statement as the row:
 
-* ``search``: stemmed words, weighted by field — title ``A``, text ``B``, the quotes' words ``C``;
+* ``search``: stemmed words, weighted by field — title ``A``, text ``B``, the quotes' words ``C`` — at
+  tantivy's positions, for phrases;
 * ``exact``: the same unstemmed, for wildcards; its words also go into ``words`` (the vocabulary that
   wildcards such as ``Oekra?ne`` are expanded against, like tantivy's term dictionary);
 * ``tags``: lexemes tagged by field, with positions for phrases: the URL's words (``u.nos``), the
@@ -201,9 +206,41 @@ def _version_1(conn: psycopg.Connection) -> None:
     conn.execute(_TABLES)  # type: ignore[arg-type]  # constant SQL, several statements (simple protocol)
 
 
+def _version_2(conn: psycopg.Connection) -> None:
+    """Tantivy's terms instead of PostgreSQL's ``dutch`` stems: every stored article's vectors rewritten
+    (:func:`duiding.store.postgres.revectorise`), the vocabulary rebuilt from them, and the text search
+    configurations of version 1, unused from now on, dropped (a duiding of version 1 still running would
+    fail at once rather than write vectors of the old kind)."""
+    from duiding.store.postgres import revectorise
+
+    row = conn.execute("SELECT count(*) FROM articles").fetchone()
+    total = int(row[0]) if row else 0
+    if total:
+        log.warning("rebuilding the search vectors of %d articles (schema version 2)", total)
+    done, last = 0, 0
+    while True:
+        count, last = revectorise(conn, last)
+        if not count:
+            break
+        done += count
+        if done % 50_000 < count:
+            log.info("search vectors rebuilt: %d of %d articles", done, total)
+    conn.execute("DELETE FROM words")
+    conn.execute(
+        "INSERT INTO words (word) SELECT DISTINCT w FROM articles, unnest(tsvector_to_array(exact)) w "
+        "ON CONFLICT DO NOTHING"
+    )
+    for statement in (
+        "DROP TEXT SEARCH CONFIGURATION IF EXISTS duiding_dutch",
+        "DROP TEXT SEARCH CONFIGURATION IF EXISTS duiding_exact",
+        "DROP TEXT SEARCH DICTIONARY IF EXISTS duiding_dutch_stem",
+    ):
+        conn.execute(statement)  # type: ignore[arg-type]  # constant SQL
+
+
 # Each migration takes the schema from version i to i + 1, inside one transaction (PostgreSQL's DDL is
 # transactional: a migration is applied whole or not at all). Never edit one that has shipped: add another.
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_version_1]
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_version_1, _version_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
