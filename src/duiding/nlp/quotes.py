@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from duiding.model import Article, EntityMention, Quote
-from duiding.nlp import cues
+from duiding.nlp import countries, cues
 
 OPENERS: dict[str, tuple[str, ...]] = {
     '"': ('"',),
@@ -324,12 +324,21 @@ def _role_word(art: _Article, k: int) -> bool:
         return False
     m = art.mention_at(k)
     if m is not None:
+        if m.label == "MISC" and _possessive_name(art, k):
+            return False  # "Poetins woordvoerder Dmitri Peskov": whose spokesman, not part of the role
         return m.label == "MISC" or (m.label == "ORG" and "-" in t.text)
     if t.lower in cues.CLAUSE_CUES or t.lower in cues.SEPARABLE_FORMS or t.lower in cues.FINITE:
         return False
     if t.lower in cues.PHRASE_ENDERS or t.lower in cues.DETERMINERS or t.lower in cues.PRONOUNS:
         return False
     return t.text[:1].islower() or "-" in t.text
+
+
+def _possessive_name(art: _Article, k: int) -> bool:
+    """A name's -s possessive the NER labelled MISC (``Poetins``), not an adjective of a country
+    (``Nederlands minister``, ``Amerikaans president``)."""
+    word = art.toks[k].text
+    return countries.country_of_adjective(word) is None and _genitive(art, k)
 
 
 def _of_body(art: _Article, j: int) -> bool:
