@@ -92,8 +92,11 @@ def build_corpus(n: int, path: Path) -> Path:
     return path
 
 
-def run_ingest(corpus: Path, db: Path) -> dict[str, float]:
-    shutil.rmtree(db, ignore_errors=True)
+def run_ingest(corpus: Path, db: Path | str) -> dict[str, float]:
+    """``duiding ingest CORPUS --db DB --no-nlp`` as a child: its time and peak memory. ``db``: a fresh data
+    directory (a Path, emptied first and measured after), or a server URL (a str, left as it is)."""
+    if isinstance(db, Path):
+        shutil.rmtree(db, ignore_errors=True)
     cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(corpus), "--db", str(db), "--json", "--no-nlp"]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -121,7 +124,7 @@ def run_ingest(corpus: Path, db: Path) -> dict[str, float]:
         raise SystemExit(f"ingest of {corpus} failed with status {status}")
     summary = json.loads(stdout)
     stored = summary["added"] + summary["updated"] + summary["unchanged"]
-    return {
+    result = {
         "articles": stored,
         "rejected": summary["rejected"],
         "seconds": round(seconds, 1),
@@ -129,20 +132,23 @@ def run_ingest(corpus: Path, db: Path) -> dict[str, float]:
         "mb_per_second": round(corpus.stat().st_size / 1e6 / seconds, 2),
         "peak_rss_mb": round(rusage.ru_maxrss / 1024, 1),
         "peak_anon_mb": round(peak_anon_kb / 1024, 1),
-        "db_size_mb": round(sum(f.stat().st_size for f in db.rglob("*") if f.is_file()) / 1e6, 1),
     }
+    if isinstance(db, Path):
+        result["db_size_mb"] = round(sum(f.stat().st_size for f in db.rglob("*") if f.is_file()) / 1e6, 1)
+    return result
 
 
-def run_search(db: Path) -> dict[str, float]:
+def run_search(db: Path | str) -> dict:
     from duiding.search.query import parse_query
     from duiding.store import open_archive
 
     archive = open_archive(db)
     timings: list[float] = []
+    totals = {}
     try:
         for q in QUERIES:
             parsed = parse_query(q)
-            archive.search(parsed, limit=10)  # warm-up
+            totals[q] = archive.search(parsed, limit=10).total  # warm-up
             for _ in range(REPEAT):
                 t = time.perf_counter()
                 archive.search(parsed, limit=10)
@@ -156,6 +162,7 @@ def run_search(db: Path) -> dict[str, float]:
         "p50_ms": round(statistics.median(timings), 2),
         "p99_ms": round(timings[int(0.99 * (len(timings) - 1))], 2),
         "max_ms": round(timings[-1], 2),
+        "totals": totals,
     }
 
 

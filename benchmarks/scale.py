@@ -29,11 +29,9 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +39,7 @@ from pathlib import Path
 from rich.console import Console
 
 import enrich
-from run import DPG, QUERIES, REPEAT, SHARED, build_corpus
+from run import DPG, SHARED, build_corpus, run_ingest, run_search
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -140,70 +138,6 @@ def ner_comparison(m: int, work: Path) -> dict:
 # -- 3 and 4. ingest and search, embedded vs PostgreSQL ------------------------------------------------
 
 
-def ingest_no_nlp(corpus: Path, location: str) -> dict:
-    """``duiding ingest CORPUS --db LOCATION --no-nlp --json`` as a child: time and its peak memory."""
-    cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(corpus), "--db", location, "--json", "--no-nlp"]
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak_anon_kb = 0
-
-    def sample() -> None:
-        nonlocal peak_anon_kb
-        status = Path(f"/proc/{proc.pid}/status")
-        while proc.returncode is None:
-            try:
-                for line in status.read_text().splitlines():
-                    if line.startswith("RssAnon:"):
-                        peak_anon_kb = max(peak_anon_kb, int(line.split()[1]))
-            except OSError:
-                return
-            time.sleep(0.1)
-
-    threading.Thread(target=sample, daemon=True).start()
-    stdout = proc.stdout.read() if proc.stdout else ""
-    _, status, rusage = os.wait4(proc.pid, 0)
-    proc.returncode = status
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed with status {status}")
-    summary = json.loads(stdout)
-    stored = summary["added"] + summary["updated"] + summary["unchanged"]
-    return {
-        "articles": stored,
-        "seconds": round(seconds, 1),
-        "articles_per_second": round(stored / seconds, 1),
-        "peak_rss_mb": round(rusage.ru_maxrss / 1024, 1),
-        "peak_anon_mb": round(peak_anon_kb / 1024, 1),
-    }
-
-
-def search_latency(location: str) -> dict:
-    from duiding.search.query import parse_query
-    from duiding.store import open_archive
-
-    archive = open_archive(location)
-    timings: list[float] = []
-    totals = {}
-    try:
-        for q in QUERIES:
-            parsed = parse_query(q)
-            totals[q] = archive.search(parsed, limit=10).total  # warm-up
-            for _ in range(REPEAT):
-                t = time.perf_counter()
-                archive.search(parsed, limit=10)
-                timings.append((time.perf_counter() - t) * 1000)
-    finally:
-        archive.close()
-    timings.sort()
-    return {
-        "runs": len(timings),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p99_ms": round(timings[int(0.99 * (len(timings) - 1))], 2),
-        "max_ms": round(timings[-1], 2),
-        "totals": totals,
-    }
-
-
 def pg_size(url: str) -> float:
     import psycopg
 
@@ -219,10 +153,6 @@ def drop_database(server, url: str) -> None:
         (name,) = conn.execute("SELECT current_database()").fetchone()
     with psycopg.connect(server.url(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-def dir_size(path: Path) -> float:
-    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
 
 
 def stores(sizes: list[int], pg_sizes: set[int], work: Path, corpora: Path) -> dict:
@@ -242,17 +172,17 @@ def stores(sizes: list[int], pg_sizes: set[int], work: Path, corpora: Path) -> d
             db = work / f"db-{n}"
             shutil.rmtree(db, ignore_errors=True)
             console.print(f"[bold]{n:,}[/]: embedded ingest")
-            row["embedded"] = {"ingest": ingest_no_nlp(corpus, str(db))}
-            row["embedded"]["size_mb"] = dir_size(db)
-            row["embedded"]["search"] = search_latency(str(db))
+            row["embedded"] = {"ingest": run_ingest(corpus, db)}
+            row["embedded"]["size_mb"] = row["embedded"]["ingest"]["db_size_mb"]
+            row["embedded"]["search"] = run_search(db)
             console.print(row["embedded"])
             shutil.rmtree(db, ignore_errors=True)
             if server is not None and n in pg_sizes:
                 url = server.new_database(f"scale_{n}")
                 console.print(f"[bold]{n:,}[/]: PostgreSQL ingest")
-                row["postgresql"] = {"ingest": ingest_no_nlp(corpus, url)}
+                row["postgresql"] = {"ingest": run_ingest(corpus, url)}
                 row["postgresql"]["size_mb"] = pg_size(url)
-                row["postgresql"]["search"] = search_latency(url)
+                row["postgresql"]["search"] = run_search(url)
                 console.print(row["postgresql"])
                 emb, pgs = row["embedded"], row["postgresql"]
                 row["ratios_postgresql_vs_embedded"] = {
