@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -258,3 +259,58 @@ def test_a_bad_cluster_address_is_a_clear_error(tmp_path, small):
         assert problem in result.stderr, (args, result.stderr)
     assert not (tmp_path / "db" / "rejects").exists()  # nothing was read
     assert check_address("scheduler:8786") == "tcp://scheduler:8786"
+
+
+@pytest.mark.skipif(not DPG.is_file(), reason=f"DpgMedia2019 not found at {DPG} (../shared absent)")
+def test_dpgmedia_with_workers_2_into_postgresql_is_found_by_search(tmp_path, pg_server):
+    """The whole DpgMedia2019 corpus (reserved ids left out), with the NLP on a local cluster of two
+    workers, into a real PostgreSQL database: every readable record stored once, with its entities and
+    quotes, and each article found by a search for words of its title."""
+    from duiding.search.query import parse_query
+
+    records = list(dpgmedia_records(SHARED / "data"))
+    src = tmp_path / "dpgmedia.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    url = pg_server.new_database("dpg")
+    cmd = [sys.executable, "-m", "duiding.cli", "ingest", str(src), "--db", url, "--workers", "2", "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["added"] + summary["rejected"] == len(records)
+    assert summary["added"] > 0.9 * len(records) and summary["updated"] == 0
+
+    archive = open_archive(url)
+    try:
+        stored = list(archive.iter_articles())
+        assert len(stored) == archive.count() == summary["added"]
+        assert len({a.id for a in stored}) == len(stored)  # nothing twice
+        assert sum(len(a.entities) for a in stored) > 10 * len(stored)
+        assert sum(len(a.quotes) for a in stored) > len(stored)
+        words = re.compile(r"[^\W\d_]{4,}")
+        checked = 0
+        for article in stored[:: max(1, len(stored) // 25)]:
+            title_words = words.findall(article.title)
+            if len(title_words) < 3:
+                continue
+            phrase = " ".join(title_words[:3])
+            # A phrase only where the title has those three words in a row; otherwise all three words.
+            q = f'"{phrase}"' if phrase in article.title else " AND ".join(title_words[:3])
+            results = archive.search(parse_query(q), limit=100)
+            assert article.id in {h.article.id for h in results.hits}, (q, results.total)
+            checked += 1
+        assert checked >= 15
+        # Stemmed: the plural finds the singular's articles too, and both backends' queries apply.
+        singular = archive.search(parse_query("minister"), limit=1).total
+        plural = archive.search(parse_query("ministers"), limit=1).total
+        assert singular == plural > 0
+    finally:
+        archive.close()
+    # Again: every record is already there, nothing is added or doubled.
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["added"] == 0
+    archive = open_archive(url)
+    try:
+        assert archive.count() == summary["added"]
+    finally:
+        archive.close()
