@@ -124,7 +124,10 @@ class StoreError(RuntimeError):
 
 
 class Archive(Protocol):
-    """A stored, searchable archive of articles."""
+    """A stored, searchable archive of articles.
+
+    The backends subclass it explicitly, so that they inherit the methods it implements for all of them
+    (:meth:`quotes`)."""
 
     location: str
 
@@ -153,6 +156,13 @@ class Archive(Protocol):
         :mod:`duiding.nlp.speakers` folds together (``Poetin`` finds ``Vladimir Poetin``), or a name of
         the speaker's entity; ``query``: only quotes of the articles the search query finds.
         """
+        return self._quotes(speaker, query, limit, offset)
+
+    def _quotes(
+        self, speaker: str | None, query: ParsedQuery | None, limit: int | None, offset: int
+    ) -> QuoteResults:
+        """What :meth:`quotes` finds, in a backend: its arguments are all given (the defaults are
+        :meth:`quotes`'s, for every backend)."""
         ...
 
     def scope(self, query: ParsedQuery | None = None) -> AbstractContextManager[Scope]:

@@ -10,24 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 from duiding.model import Article, Entity
 from duiding.search.index import SearchIndex
 from duiding.search.query import ParsedQuery
-from duiding.store.base import (
-    Advance,
-    Feed,
-    FeedItem,
-    Outcome,
-    QuoteResults,
-    SearchHit,
-    SearchResults,
-    StoreError,
-    Watch,
-    WatchMatch,
-)
+from duiding.store.base import Advance, Archive, Outcome, QuoteResults, SearchHit, SearchResults, StoreError
+from duiding.store.monitor_tables import MonitorMethods
 from duiding.store.scope import Scope
 from duiding.store.sqlite import SqliteStore
 from duiding.store.sqlite_scope import open_scope
@@ -37,7 +26,10 @@ INDEX_DIR = "index"
 COMMIT_EVERY = 2000  # articles per index commit while catching up or rebuilding
 
 
-class EmbeddedArchive:
+class EmbeddedArchive(MonitorMethods, Archive):
+    """SQLite and tantivy in a data directory (see the module's docstring); feeds and watches are SQLite's
+    alone (:mod:`duiding.store.sqlite_monitor`)."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.location = str(directory)
@@ -48,6 +40,7 @@ class EmbeddedArchive:
         except OSError as e:
             raise StoreError(f"{directory}: cannot create data directory: {e.strerror}") from e
         self.store = SqliteStore(directory / DATABASE_FILE)
+        self.monitor = self.store.monitor
         self.index = SearchIndex(directory / INDEX_DIR)
         if self.index.needs_rebuild:
             # A new or incompatible index: every stored article has to go (back) into it.
@@ -79,12 +72,8 @@ class EmbeddedArchive:
     def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
         return self.store.entities(limit=limit, label=label)
 
-    def quotes(
-        self,
-        speaker: str | None = None,
-        query: ParsedQuery | None = None,
-        limit: int | None = 20,
-        offset: int = 0,
+    def _quotes(
+        self, speaker: str | None, query: ParsedQuery | None, limit: int | None, offset: int
     ) -> QuoteResults:
         seqs = self.index.matching_seqs(query) if query is not None else None
         return self.store.quotes(speaker=speaker, seqs=seqs, limit=limit, offset=offset)
@@ -122,47 +111,6 @@ class EmbeddedArchive:
         by_seq = self.store.monitor.seqs_of(ids)
         found = set(self.index.matching_within(query, list(by_seq)))
         return [by_seq[seq] for seq in by_seq if seq in found]
-
-    # -- feeds and watches: SQLite only (duiding.store.sqlite_monitor) ------------------------------
-
-    def add_feed(self, name: str, url: str) -> Feed:
-        return self.store.monitor.add_feed(name, url)
-
-    def feeds(self) -> list[Feed]:
-        return self.store.monitor.feeds()
-
-    def save_feed(self, feed: Feed) -> None:
-        self.store.monitor.save_feed(feed)
-
-    def feed_items(self, feed: str, keys: Sequence[str]) -> dict[str, FeedItem]:
-        return self.store.monitor.feed_items(feed, keys)
-
-    def save_feed_items(self, items: Sequence[FeedItem]) -> None:
-        self.store.monitor.save_feed_items(items)
-
-    def known_urls(self, canonical_urls: Sequence[str]) -> set[str]:
-        return self.store.monitor.known_urls(canonical_urls)
-
-    def add_watch(self, name: str, query: str, webhook: str | None = None) -> Watch:
-        return self.store.monitor.add_watch(name, query, webhook)
-
-    def watches(self) -> list[Watch]:
-        return self.store.monitor.watches()
-
-    def remove_watch(self, name: str) -> bool:
-        return self.store.monitor.remove_watch(name)
-
-    def record_matches(self, watch: str, ids: Sequence[str]) -> int:
-        return self.store.monitor.record_matches(watch, ids)
-
-    def watch_matches(self, watch: str, limit: int | None = None, offset: int = 0) -> list[WatchMatch]:
-        return self.store.monitor.watch_matches(watch, limit=limit, offset=offset)
-
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[WatchMatch]:
-        return self.store.monitor.due_deliveries(now, limit=limit)
-
-    def save_delivery(self, match: WatchMatch) -> None:
-        self.store.monitor.save_delivery(match)
 
     # -- the index ---------------------------------------------------------------------------------
 

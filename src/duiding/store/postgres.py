@@ -26,7 +26,6 @@ order; a batch that deadlocks with another transaction anyway is retried. Connec
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -49,24 +48,13 @@ from psycopg_pool import ConnectionPool
 
 from duiding import urls
 from duiding.ingest import dedup
-from duiding.model import Article, Entity, EntityMention, Quote
+from duiding.model import Article, Entity
 from duiding.nlp import speakers
 from duiding.search.query import ParsedQuery
 from duiding.store import postgres_clusters as clusters
-from duiding.store.base import (
-    Advance,
-    Feed,
-    FeedItem,
-    Outcome,
-    QuoteHit,
-    QuoteResults,
-    SearchHit,
-    SearchResults,
-    StoreError,
-    Watch,
-    WatchMatch,
-)
-from duiding.store.postgres_monitor import MonitorTables
+from duiding.store.base import Advance, Archive, Outcome, QuoteResults, SearchHit, SearchResults, StoreError
+from duiding.store.monitor_tables import MonitorMethods
+from duiding.store.postgres_monitor import PostgresMonitorTables
 from duiding.store.postgres_query import (
     TRUE,
     Clause,
@@ -79,6 +67,18 @@ from duiding.store.postgres_query import (
 )
 from duiding.store.postgres_schema import migrate
 from duiding.store.postgres_text import snippet, vectors
+from duiding.store.rows import (
+    ARTICLE_COLUMNS,
+    QUOTE_COLUMNS,
+    RowReader,
+    article_values,
+    entities_query,
+    mention_values,
+    prefixed,
+    quote_values,
+    stored_as,
+    to_json,
+)
 from duiding.store.scope import Scope
 
 log = logging.getLogger(__name__)
@@ -91,27 +91,22 @@ REINDEX_CHUNK = 500
 #: Vocabulary words a writer remembers having stored, so that it does not send them again.
 KNOWN_WORDS = 500_000
 
-_ARTICLE_COLUMNS = (
-    "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
-    "text, content_hash, source_file, source_line, author, cluster_id"
-)
-_ARTICLE_COLUMNS_A = ", ".join(f"a.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
 _BY_IDENTITY = (
     "SELECT seq, id, identity, fingerprint, content_hash, cluster_id FROM articles WHERE identity = %s"
 )
-_QUOTE_COLUMNS = 'start, "end", type, speaker, speaker_aliases, cue, role, organisation, speaker_entity_id'
-_QUOTE_COLUMNS_Q = ", ".join(f"q.{c.strip()}" for c in _QUOTE_COLUMNS.split(","))
+_QUOTE_COLUMNS_Q = prefixed(QUOTE_COLUMNS, "q")
 
 
 # The search columns of an article (postgres_text.vectors, postgres_query.article_tags/article_keys).
 _VECTORS = (
     "search = %(search)s::tsvector, exact = %(exact)s::tsvector, keys = %(keys)s, tags = %(tags)s::tsvector"
 )
-# The columns a new article's row is copied in with (through the temporary table duiding_incoming).
+# The columns a new article's row is copied in with (through the temporary table duiding_incoming); from
+# url to day, PostgresArchive._values in its order.
 _NEW_COLUMNS = (
     "seq, id, identity, url, canonical_url, outlet, source_id, title, published, published_utc, "
-    "published_at, day, program, category, language, text, content_hash, fingerprint, source_file, "
-    "source_line, author, cluster_id, ingested_at, updated_at, keys, search, exact, tags"
+    "program, category, language, text, content_hash, fingerprint, source_file, source_line, author, "
+    "published_at, day, cluster_id, ingested_at, updated_at, keys, search, exact, tags"
 )
 
 
@@ -235,65 +230,12 @@ class _Pools:
 _POOLS = _Pools()
 
 
-def _stored_as(article: Article, article_id: str, cluster_id: str | None) -> None:
-    """Tell the caller's Article its stored id and cluster."""
-    object.__setattr__(article, "id", article_id)
-    object.__setattr__(article, "cluster_id", cluster_id)
+def _jsonb_list(value: Any) -> list[str]:
+    return list(value or [])
 
 
-def _quote(text: str, row: dict[str, Any]) -> Quote:
-    return Quote(
-        start=row["start"],
-        end=row["end"],
-        text=text[row["start"] : row["end"]],
-        type=row["type"],
-        speaker=row["speaker"],
-        speaker_aliases=list(row["speaker_aliases"] or []),
-        cue=row["cue"],
-        role=row["role"],
-        organisation=row["organisation"],
-        speaker_entity_id=row["speaker_entity_id"],
-    )
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-def build_article(
-    row: dict[str, Any], mentions: Sequence[dict[str, Any]] = (), quotes: Sequence[dict[str, Any]] = ()
-) -> Article:
-    text = row["text"]
-    return Article.model_construct(
-        id=row["id"],
-        title=row["title"],
-        text=text,
-        published=datetime.fromisoformat(row["published"]) if row["published"] else None,
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        outlet=row["outlet"],
-        source_id=row["source_id"],
-        program=row["program"],
-        category=row["category"],
-        language=row["language"],
-        content_hash=row["content_hash"],
-        source_file=row["source_file"],
-        source_line=row["source_line"],
-        author=row["author"],
-        cluster_id=row["cluster_id"],
-        entities=[
-            EntityMention(
-                start=m["start"],
-                end=m["end"],
-                text=text[m["start"] : m["end"]],
-                label=m["label"],
-                entity_id=m["entity_id"],
-                canonical=m["canonical"],
-            )
-            for m in mentions
-        ],
-        quotes=[_quote(text, q) for q in quotes],
-    )
+# JSON list columns are jsonb: psycopg decodes them.
+_READ = RowReader(_jsonb_list)
 
 
 @dataclass
@@ -336,7 +278,7 @@ def _annotations(
         mentions[int(m["article_seq"])].append(m)
     for q in _dicts(
         conn,
-        f"SELECT article_seq, {_QUOTE_COLUMNS} FROM quotes WHERE article_seq = ANY(%s) "
+        f"SELECT article_seq, {QUOTE_COLUMNS} FROM quotes WHERE article_seq = ANY(%s) "
         "ORDER BY article_seq, start",
         (list(seqs),),
     ):
@@ -346,7 +288,7 @@ def _annotations(
 
 def _with_annotations(conn: psycopg.Connection, rows: list[dict[str, Any]]) -> list[Article]:
     mentions, quotes = _annotations(conn, [int(r["seq"]) for r in rows])
-    return [build_article(r, mentions.get(int(r["seq"]), []), quotes.get(int(r["seq"]), [])) for r in rows]
+    return [_READ.article(r, mentions.get(int(r["seq"]), []), quotes.get(int(r["seq"]), [])) for r in rows]
 
 
 def _add_words(conn: psycopg.Connection, words: Iterable[str]) -> None:
@@ -364,7 +306,7 @@ def revectorise(conn: psycopg.Connection, after: int = 0, limit: int = REINDEX_C
     seq."""
     rows = _dicts(
         conn,
-        f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s FOR NO KEY UPDATE",
+        f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s FOR NO KEY UPDATE",
         (after, limit),
     )
     if not rows:
@@ -381,15 +323,16 @@ def revectorise(conn: psycopg.Connection, after: int = 0, limit: int = REINDEX_C
     return len(rows), int(rows[-1]["seq"])
 
 
-class PostgresArchive:
-    """An archive in a PostgreSQL database (see the module's docstring)."""
+class PostgresArchive(MonitorMethods, Archive):
+    """An archive in a PostgreSQL database (see the module's docstring); feeds and watches:
+    :mod:`duiding.store.postgres_monitor`."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.location = redact(url)
         self.server = describe(url)
         self.pool = _POOLS.acquire(url)
-        self.monitor = MonitorTables(self.pool, _ARTICLE_COLUMNS_A, build_article)
+        self.monitor = PostgresMonitorTables(self.pool, ARTICLE_COLUMNS, _READ.article)
         self._closed = False
         self._known_words: set[str] = set()  # in the vocabulary for sure (committed by this archive)
         self._shingles = clusters.Shingles()  # of the articles this archive stored lately
@@ -504,7 +447,7 @@ class PostgresArchive:
                 a = articles[i]
                 existing[identities[i]] = row
                 locked.add(identities[i])  # inserted by this transaction
-                _stored_as(a, row["id"], row["cluster_id"])
+                stored_as(a, row["id"], row["cluster_id"])
                 annotate[row["seq"]] = a
                 words.update(prepared[i].words)
                 results[i] = (Outcome.ADDED, row["seq"])
@@ -517,7 +460,7 @@ class PostgresArchive:
                 row = existing[identity] = self._locked(conn, identity)  # to be written: lock, read again
                 locked.add(identity)
             seq, article_id = int(row["seq"]), str(row["id"])
-            _stored_as(a, article_id, row["cluster_id"])
+            stored_as(a, article_id, row["cluster_id"])
             if row["fingerprint"] == fingerprint:
                 if a.entities or a.quotes:
                     # New annotations of the same text: the search columns hold them too.
@@ -553,24 +496,9 @@ class PostgresArchive:
     @staticmethod
     def _values(a: Article, fingerprint: str) -> dict[str, Any]:
         return {
-            "url": a.url,
-            "canonical_url": a.canonical_url,
-            "outlet": a.outlet,
-            "source_id": a.source_id,
-            "title": a.title,
-            "published": a.published.isoformat() if a.published else None,
-            "published_utc": a.published.astimezone(UTC).isoformat() if a.published else None,
+            **article_values(a, fingerprint),
             "published_at": a.published,
             "day": a.published.date() if a.published else None,  # its own calendar date
-            "program": a.program,
-            "category": a.category,
-            "language": a.language,
-            "text": a.text,
-            "content_hash": a.content_hash,
-            "fingerprint": fingerprint,
-            "source_file": a.source_file,
-            "source_line": a.source_line,
-            "author": a.author,
         }
 
     def _insert(
@@ -696,46 +624,25 @@ class PostgresArchive:
         for seq in seqs:
             a = annotate[seq]
             for m in a.entities:  # a span given twice: the last one stands (INSERT OR REPLACE in SQLite)
-                mentions[(seq, m.start, m.end)] = (
-                    seq,
-                    m.start,
-                    m.end,
-                    m.label,
-                    m.entity_id,
-                    m.canonical,
-                    m.text,
-                )
+                mentions[(seq, m.start, m.end)] = mention_values(seq, m)
                 if m.entity_id:
                     touched.add(m.entity_id)
             for q in a.quotes:
-                quotes[(seq, q.start, q.end)] = (
-                    seq,
-                    q.start,
-                    q.end,
-                    q.type,
-                    q.speaker,
-                    json.dumps(q.speaker_aliases, ensure_ascii=False),
-                    q.cue,
-                    q.role,
-                    q.organisation,
-                    q.speaker_entity_id,
-                    speakers.search_key([q.speaker, *q.speaker_aliases]),
-                )
+                quotes[(seq, q.start, q.end)] = quote_values(seq, q)
+        copies = [
+            ('mentions (article_seq, start, "end", label, entity_id, canonical, surface)', mentions),
+            (
+                'quotes (article_seq, start, "end", type, speaker, speaker_aliases, cue, role, organisation, '
+                "speaker_entity_id, speaker_search)",
+                quotes,
+            ),
+        ]
         with conn.cursor() as cur:
-            if mentions:
-                with cur.copy(
-                    'COPY mentions (article_seq, start, "end", label, entity_id, canonical, surface) '
-                    "FROM STDIN"
-                ) as copy:
-                    for row in mentions.values():
-                        copy.write_row(row)
-            if quotes:
-                with cur.copy(
-                    'COPY quotes (article_seq, start, "end", type, speaker, speaker_aliases, cue, role, '
-                    "organisation, speaker_entity_id, speaker_search) FROM STDIN"
-                ) as copy:
-                    for row in quotes.values():
-                        copy.write_row(row)
+            for table, rows in copies:
+                if rows:
+                    with cur.copy(f"COPY {table} FROM STDIN") as copy:
+                        for row in rows.values():
+                            copy.write_row(row)
         return touched
 
     def _refresh_entities(self, conn: psycopg.Connection, touched: set[str]) -> None:
@@ -770,7 +677,7 @@ class PostgresArchive:
                         (
                             r.label,
                             r.canonical,
-                            json.dumps(r.aliases, ensure_ascii=False),
+                            to_json(r.aliases),
                             r.mention_count,
                             r.id,
                         )
@@ -799,31 +706,13 @@ class PostgresArchive:
         return int(row[0]) if row else 0
 
     def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
-        sql = "SELECT id, label, canonical, aliases, mention_count FROM entities"
-        args: list[object] = []
-        if label:
-            sql += " WHERE label = %s"
-            args.append(label)
-        sql += " ORDER BY mention_count DESC, canonical"
-        if limit:
-            sql += " LIMIT %s"
-            args.append(limit)
         with self._conn() as conn:
-            rows = _dicts(conn, sql, args)
-        return [
-            Entity(
-                id=r["id"],
-                label=r["label"],
-                canonical=r["canonical"],
-                aliases=list(r["aliases"]),
-                mention_count=r["mention_count"],
-            )
-            for r in rows
-        ]
+            rows = _dicts(conn, *entities_query(limit, label, "%s"))
+        return [_READ.entity(r) for r in rows]
 
     def get(self, ref: str) -> Article | None:
         ref = ref.strip()
-        select = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
+        select = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         with self._conn() as conn:
             rows = _dicts(conn, f"{select} WHERE id = %s", (ref,))
             if not rows and urls.is_http_url(ref):
@@ -844,7 +733,7 @@ class PostgresArchive:
             with self._conn() as conn:
                 rows = _dicts(
                     conn,
-                    f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s",
+                    f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE seq > %s ORDER BY seq LIMIT %s",
                     (last, chunk),
                 )
                 if not rows:
@@ -900,7 +789,7 @@ class PostgresArchive:
                 int(r["seq"]): r
                 for r in _dicts(
                     conn,
-                    f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq = ANY(%s)",
+                    f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE seq = ANY(%s)",
                     ([int(r[0]) for r in ranked],),
                 )
             }
@@ -909,7 +798,7 @@ class PostgresArchive:
             r = rows.get(int(seq))
             if r is None:
                 continue
-            hits.append(SearchHit(build_article(r), float(score), snippet(r["text"], highlight)))
+            hits.append(SearchHit(_READ.article(r), float(score), snippet(r["text"], highlight)))
         return SearchResults(hits=hits, total=total)
 
     def snippet(self, query: ParsedQuery, text: str, max_chars: int = 200) -> list[tuple[str, bool]]:
@@ -943,27 +832,18 @@ class PostgresArchive:
 
     def entities_named(self, conn: psycopg.Connection, name: str) -> list[str]:
         """Ids of the entities whose canonical name or an alias is ``name`` (case-insensitive)."""
-        wanted = _fold(name)
-        if not wanted:
-            return []
-        pattern = "%" + _like_escape(" ".join(name.split())) + "%"
-        rows = _dicts(
-            conn,
-            "SELECT id, canonical, aliases FROM entities WHERE canonical ILIKE %s OR aliases::text ILIKE %s",
-            (pattern, pattern),
+        return _READ.entities_named(
+            name,
+            lambda pattern: _dicts(
+                conn,
+                "SELECT id, canonical, aliases FROM entities "
+                "WHERE canonical ILIKE %s OR aliases::text ILIKE %s",
+                (pattern, pattern),
+            ),
         )
-        return [
-            r["id"]
-            for r in rows
-            if wanted == _fold(r["canonical"]) or wanted in {_fold(a) for a in r["aliases"]}
-        ]
 
-    def quotes(
-        self,
-        speaker: str | None = None,
-        query: ParsedQuery | None = None,
-        limit: int | None = 20,
-        offset: int = 0,
+    def _quotes(
+        self, speaker: str | None, query: ParsedQuery | None, limit: int | None, offset: int
     ) -> QuoteResults:
         with self._conn() as conn:
             conditions: list[Sql] = []
@@ -997,17 +877,7 @@ class PostgresArchive:
                     params=(limit, offset),
                 ),
             )
-        hits = [
-            QuoteHit(
-                article_id=r["article_id"],
-                title=r["title"],
-                published=datetime.fromisoformat(r["published"]) if r["published"] else None,
-                url=r["url"],
-                quote=_quote(r["text"], r),
-            )
-            for r in rows
-        ]
-        return QuoteResults(hits=hits, total=total)
+        return QuoteResults(hits=[_READ.quote_hit(r) for r in rows], total=total)
 
     @contextmanager
     def scope(self, query: ParsedQuery | None = None) -> Iterator[Scope]:
@@ -1015,47 +885,6 @@ class PostgresArchive:
 
         with self._conn() as conn, open_scope(self, conn, query) as scope:
             yield scope
-
-    # -- feeds and watches (postgres_monitor) ------------------------------------------------------
-
-    def add_feed(self, name: str, url: str) -> Feed:
-        return self.monitor.add_feed(name, url)
-
-    def feeds(self) -> list[Feed]:
-        return self.monitor.feeds()
-
-    def save_feed(self, feed: Feed) -> None:
-        self.monitor.save_feed(feed)
-
-    def feed_items(self, feed: str, keys: Sequence[str]) -> dict[str, FeedItem]:
-        return self.monitor.feed_items(feed, keys)
-
-    def save_feed_items(self, items: Sequence[FeedItem]) -> None:
-        self.monitor.save_feed_items(items)
-
-    def known_urls(self, canonical_urls: Sequence[str]) -> set[str]:
-        return self.monitor.known_urls(canonical_urls)
-
-    def add_watch(self, name: str, query: str, webhook: str | None = None) -> Watch:
-        return self.monitor.add_watch(name, query, webhook)
-
-    def watches(self) -> list[Watch]:
-        return self.monitor.watches()
-
-    def remove_watch(self, name: str) -> bool:
-        return self.monitor.remove_watch(name)
-
-    def record_matches(self, watch: str, ids: Sequence[str]) -> int:
-        return self.monitor.record_matches(watch, ids)
-
-    def watch_matches(self, watch: str, limit: int | None = None, offset: int = 0) -> list[WatchMatch]:
-        return self.monitor.watch_matches(watch, limit=limit, offset=offset)
-
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[WatchMatch]:
-        return self.monitor.due_deliveries(now, limit=limit)
-
-    def save_delivery(self, match: WatchMatch) -> None:
-        self.monitor.save_delivery(match)
 
     # -- the index: the search columns, written with each row ------------------------------------------
 
@@ -1103,7 +932,3 @@ def _args(
     bound before the fragments' parameters and ``params`` after them."""
     composed = sql(*parts)
     return composed.text, [*first, *composed.params, *params]
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

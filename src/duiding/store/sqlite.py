@@ -9,7 +9,6 @@ an index that fell behind (a crash between the two commits) is caught up from he
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,11 +17,24 @@ from hashlib import sha256
 from pathlib import Path
 
 from duiding import urls
-from duiding.model import Article, Entity, EntityMention, Quote
+from duiding.model import Article, Entity
 from duiding.nlp import speakers
-from duiding.store.base import Outcome, QuoteHit, QuoteResults, StoreError
+from duiding.store.base import Outcome, QuoteResults, StoreError
 from duiding.store.clusters import Clusters
-from duiding.store.sqlite_monitor import MonitorTables
+from duiding.store.rows import (
+    ARTICLE_COLUMNS,
+    QUOTE_COLUMNS,
+    RowReader,
+    article_values,
+    entities_query,
+    marks,
+    mention_values,
+    prefixed,
+    quote_values,
+    stored_as,
+    to_json,
+)
+from duiding.store.sqlite_monitor import SqliteMonitorTables
 
 
 def _add_speaker_search(conn: sqlite3.Connection) -> None:
@@ -176,49 +188,13 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_ARTICLE_COLUMNS = (
-    "seq, id, url, canonical_url, outlet, source_id, title, published, program, category, language, "
-    "text, content_hash, source_file, source_line, author, cluster_id"
-)
-
-
-_QUOTE_COLUMNS = "start, end, type, speaker, speaker_aliases, cue, role, organisation, speaker_entity_id"
-_QUOTE_COLUMNS_Q = ", ".join(f"q.{c.strip()}" for c in _QUOTE_COLUMNS.split(","))
-
-
-def _quote(text: str, row: sqlite3.Row) -> Quote:
-    """A Quote from a row with :data:`_QUOTE_COLUMNS`, its text cut from the article's."""
-    return Quote(
-        start=row["start"],
-        end=row["end"],
-        text=text[row["start"] : row["end"]],
-        type=row["type"],
-        speaker=row["speaker"],
-        speaker_aliases=json.loads(row["speaker_aliases"]),
-        cue=row["cue"],
-        role=row["role"],
-        organisation=row["organisation"],
-        speaker_entity_id=row["speaker_entity_id"],
-    )
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-def _marks(values: Sequence[object]) -> str:
-    """``?, ?, ?`` for an ``IN (...)`` list of these values."""
-    return ", ".join("?" for _ in values)
+_QUOTE_COLUMNS_Q = prefixed(QUOTE_COLUMNS, "q")
+# JSON list columns are text in SQLite.
+_READ = RowReader(json.loads)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _stored_as(article: Article, article_id: str, cluster_id: str | None) -> None:
-    """Tell the caller's Article its stored id and cluster (the search index is built from it)."""
-    object.__setattr__(article, "id", article_id)
-    object.__setattr__(article, "cluster_id", cluster_id)
 
 
 class SqliteStore:
@@ -237,7 +213,7 @@ class SqliteStore:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self._migrate()
         self.clusters = Clusters(self.conn)
-        self.monitor = MonitorTables(self.conn, _ARTICLE_COLUMNS, lambda row: self._build(row, [], []))
+        self.monitor = SqliteMonitorTables(self.conn, ARTICLE_COLUMNS, _READ.article)
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -292,7 +268,7 @@ class SqliteStore:
         for i in range(0, len(identities), 500):
             chunk = identities[i : i + 500]
             rows = self.conn.execute(
-                f"SELECT identity, fingerprint FROM articles WHERE identity IN ({_marks(chunk)})", chunk
+                f"SELECT identity, fingerprint FROM articles WHERE identity IN ({marks(chunk)})", chunk
             )
             stored.update((r["identity"], r["fingerprint"]) for r in rows)
         return [stored.get(a.identity) != a.fingerprint() for a in articles]
@@ -304,24 +280,7 @@ class SqliteStore:
             "SELECT seq, id, fingerprint, content_hash, cluster_id FROM articles WHERE identity = ?",
             (identity,),
         ).fetchone()
-        values = {
-            "url": a.url,
-            "canonical_url": a.canonical_url,
-            "outlet": a.outlet,
-            "source_id": a.source_id,
-            "title": a.title,
-            "published": a.published.isoformat() if a.published else None,
-            "published_utc": a.published.astimezone(UTC).isoformat() if a.published else None,
-            "program": a.program,
-            "category": a.category,
-            "language": a.language,
-            "text": a.text,
-            "content_hash": a.content_hash,
-            "fingerprint": fingerprint,
-            "source_file": a.source_file,
-            "source_line": a.source_line,
-            "author": a.author,
-        }
+        values = article_values(a, fingerprint)
         if row is None:
             article_id = self._free_id(a.id, identity)
             cur = self.conn.execute(
@@ -332,10 +291,10 @@ class SqliteStore:
             seq = int(cur.lastrowid or 0)
             self._replace_annotations(seq, a, touched)
             cluster = self.clusters.assign(seq, article_id, a.text, a.content_hash)
-            _stored_as(a, article_id, cluster)
+            stored_as(a, article_id, cluster)
             return Outcome.ADDED, seq, article_id
         seq, article_id = int(row["seq"]), str(row["id"])
-        _stored_as(a, article_id, row["cluster_id"])
+        stored_as(a, article_id, row["cluster_id"])
         if row["fingerprint"] == fingerprint:
             if a.entities or a.quotes:
                 # New annotations of the same text: the index holds them too (person:, speaker:, quote:).
@@ -373,27 +332,12 @@ class SqliteStore:
         self.conn.execute("DELETE FROM quotes WHERE article_seq = ?", (seq,))
         self.conn.executemany(
             "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(seq, m.start, m.end, m.label, m.entity_id, m.canonical, m.text) for m in a.entities],
+            [mention_values(seq, m) for m in a.entities],
         )
         self.conn.executemany(
             "INSERT OR REPLACE INTO quotes (article_seq, start, end, type, speaker, speaker_aliases, cue, "
             "role, organisation, speaker_entity_id, speaker_search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    seq,
-                    q.start,
-                    q.end,
-                    q.type,
-                    q.speaker,
-                    json.dumps(q.speaker_aliases, ensure_ascii=False),
-                    q.cue,
-                    q.role,
-                    q.organisation,
-                    q.speaker_entity_id,
-                    speakers.search_key([q.speaker, *q.speaker_aliases]),
-                )
-                for q in a.quotes
-            ],
+            [quote_values(seq, q) for q in a.quotes],
         )
 
     def _refresh_entities(self, ids: Iterable[str]) -> None:
@@ -418,38 +362,20 @@ class SqliteStore:
                     record.id,
                     record.label,
                     record.canonical,
-                    json.dumps(record.aliases, ensure_ascii=False),
+                    to_json(record.aliases),
                     record.mention_count,
                 ),
             )
 
     def entities(self, limit: int | None = None, label: str | None = None) -> list[Entity]:
         """The archive's entities, most mentioned first."""
-        sql = "SELECT id, label, canonical, aliases, mention_count FROM entities"
-        args: list[object] = []
-        if label:
-            sql += " WHERE label = ?"
-            args.append(label)
-        sql += " ORDER BY mention_count DESC, canonical"
-        if limit:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [
-            Entity(
-                id=r["id"],
-                label=r["label"],
-                canonical=r["canonical"],
-                aliases=json.loads(r["aliases"]),
-                mention_count=r["mention_count"],
-            )
-            for r in self.conn.execute(sql, args)
-        ]
+        return [_READ.entity(r) for r in self.conn.execute(*entities_query(limit, label, "?"))]
 
     def mark_indexed(self, seqs: Iterable[int]) -> None:
         seqs = list(seqs)
         for i in range(0, len(seqs), 500):
             chunk = seqs[i : i + 500]
-            self.conn.execute(f"UPDATE articles SET indexed = 1 WHERE seq IN ({_marks(chunk)})", chunk)
+            self.conn.execute(f"UPDATE articles SET indexed = 1 WHERE seq IN ({marks(chunk)})", chunk)
 
     def mark_all_unindexed(self) -> None:
         self.conn.execute("UPDATE articles SET indexed = 0")
@@ -474,7 +400,7 @@ class SqliteStore:
         last = 0
         while True:
             rows = self.conn.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE {condition}seq > ? ORDER BY seq LIMIT ?",
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE {condition}seq > ? ORDER BY seq LIMIT ?",
                 (last, chunk),
             ).fetchall()
             if not rows:
@@ -482,30 +408,30 @@ class SqliteStore:
             seqs = [int(row["seq"]) for row in rows]
             mentions, quotes = self._annotations(seqs) if annotations else ({}, {})
             for seq, row in zip(seqs, rows, strict=True):
-                yield seq, self._build(row, mentions.get(seq, []), quotes.get(seq, []))
+                yield seq, _READ.article(row, mentions.get(seq, []), quotes.get(seq, []))
             last = seqs[-1]
 
     def by_seqs(self, seqs: Sequence[int]) -> dict[int, Article]:
         if not seqs:
             return {}
         rows = self.conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE seq IN ({_marks(seqs)})",
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE seq IN ({marks(seqs)})",
             list(seqs),
         ).fetchall()
         return {int(r["seq"]): self._article(r, annotations=False) for r in rows}
 
     def get(self, ref: str) -> Article | None:
         ref = ref.strip()
-        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (ref,)).fetchone()
+        row = self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (ref,)).fetchone()
         if row is None and urls.is_http_url(ref):
             canonical = urls.canonicalize(ref)
             row = self.conn.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE canonical_url = ? OR url = ? ORDER BY seq",
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE canonical_url = ? OR url = ? ORDER BY seq",
                 (canonical, ref),
             ).fetchone()
         if row is None:
             rows = self.conn.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE source_id = ? LIMIT 2", (ref,)
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE source_id = ? LIMIT 2", (ref,)
             ).fetchall()
             if len(rows) == 1:
                 row = rows[0]
@@ -521,13 +447,13 @@ class SqliteStore:
             chunk = list(seqs[i : i + 500])
             for m in self.conn.execute(
                 "SELECT article_seq, start, end, label, entity_id, canonical FROM mentions "
-                f"WHERE article_seq IN ({_marks(chunk)}) ORDER BY article_seq, start",
+                f"WHERE article_seq IN ({marks(chunk)}) ORDER BY article_seq, start",
                 chunk,
             ):
                 mentions[int(m["article_seq"])].append(m)
             for q in self.conn.execute(
-                f"SELECT article_seq, {_QUOTE_COLUMNS} FROM quotes "
-                f"WHERE article_seq IN ({_marks(chunk)}) ORDER BY article_seq, start",
+                f"SELECT article_seq, {QUOTE_COLUMNS} FROM quotes "
+                f"WHERE article_seq IN ({marks(chunk)}) ORDER BY article_seq, start",
                 chunk,
             ):
                 quotes[int(q["article_seq"])].append(q)
@@ -535,66 +461,23 @@ class SqliteStore:
 
     def _article(self, row: sqlite3.Row, annotations: bool = True) -> Article:
         if not annotations:
-            return self._build(row, [], [])
+            return _READ.article(row)
         mentions, quotes = self._annotations([int(row["seq"])])
         seq = int(row["seq"])
-        return self._build(row, mentions.get(seq, []), quotes.get(seq, []))
-
-    def _build(
-        self, row: sqlite3.Row, mention_rows: list[sqlite3.Row], quote_rows: list[sqlite3.Row]
-    ) -> Article:
-        text = row["text"]
-        entities = [
-            EntityMention(
-                start=m["start"],
-                end=m["end"],
-                text=text[m["start"] : m["end"]],
-                label=m["label"],
-                entity_id=m["entity_id"],
-                canonical=m["canonical"],
-            )
-            for m in mention_rows
-        ]
-        quotes = [_quote(text, q) for q in quote_rows]
-        return Article.model_construct(
-            id=row["id"],
-            title=row["title"],
-            text=text,
-            published=datetime.fromisoformat(row["published"]) if row["published"] else None,
-            url=row["url"],
-            canonical_url=row["canonical_url"],
-            outlet=row["outlet"],
-            source_id=row["source_id"],
-            program=row["program"],
-            category=row["category"],
-            language=row["language"],
-            content_hash=row["content_hash"],
-            source_file=row["source_file"],
-            source_line=row["source_line"],
-            author=row["author"],
-            cluster_id=row["cluster_id"],
-            entities=entities,
-            quotes=quotes,
-        )
+        return _READ.article(row, mentions.get(seq, []), quotes.get(seq, []))
 
     # -- quotes ----------------------------------------------------------------------------------
 
     def _entities_named(self, name: str) -> list[str]:
         """Ids of the archive's entities whose canonical name or an alias is ``name`` (case-insensitive)."""
-        wanted = _fold(name)
-        if not wanted:
-            return []
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", " ".join(name.split())) + "%"
-        rows = self.conn.execute(
-            "SELECT id, canonical, aliases FROM entities "
-            "WHERE canonical LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\'",
-            (pattern, pattern),
+        return _READ.entities_named(
+            name,
+            lambda pattern: self.conn.execute(
+                "SELECT id, canonical, aliases FROM entities "
+                "WHERE canonical LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\'",
+                (pattern, pattern),
+            ),
         )
-        return [
-            r["id"]
-            for r in rows
-            if wanted == _fold(r["canonical"]) or wanted in {_fold(a) for a in json.loads(r["aliases"])}
-        ]
 
     def quotes(
         self,
@@ -616,7 +499,7 @@ class SqliteStore:
             args += speakers.needles(speaker)
             ids = list(dict.fromkeys([*speakers.entity_ids(speaker), *self._entities_named(speaker)]))
             if ids:
-                alternatives.append(f"q.speaker_entity_id IN ({_marks(ids)})")
+                alternatives.append(f"q.speaker_entity_id IN ({marks(ids)})")
                 args += ids
             if not alternatives:
                 return QuoteResults(hits=[], total=0)
@@ -649,16 +532,7 @@ class SqliteStore:
         elif offset:
             sql += " LIMIT -1 OFFSET ?"
             page = [offset]
-        hits = [
-            QuoteHit(
-                article_id=r["article_id"],
-                title=r["title"],
-                published=datetime.fromisoformat(r["published"]) if r["published"] else None,
-                url=r["url"],
-                quote=_quote(r["text"], r),
-            )
-            for r in self.conn.execute(sql, [*args, *page])
-        ]
+        hits = [_READ.quote_hit(r) for r in self.conn.execute(sql, [*args, *page])]
         return QuoteResults(hits=hits, total=total)
 
     def close(self) -> None:
