@@ -577,3 +577,19 @@ def test_atom_of_an_unknown_watch(tmp_path, db):
             monitor.watch_atom(archive, "niets")
     finally:
         archive.close()
+
+
+def test_a_removed_watch_takes_its_matches_with_it(runner, sample_txt, db):
+    assert runner.invoke(main, ["ingest", str(sample_txt), "--db", db, "--no-nlp"]).exit_code == 0
+    archive = open_archive(db)
+    try:
+        archive.add_watch("belarus", "Belarus", webhook="https://example.nl/hook")
+        assert archive.record_matches("belarus", ["nos-2448020"]) == 1
+        assert archive.remove_watch("belarus") and not archive.remove_watch("belarus")
+        # A new watch of the same name starts empty: the old one's matches went with it.
+        archive.add_watch("belarus", "Belarus")
+        (watch,) = archive.watches()
+        assert (watch.matches, watch.pending) == (0, 0)
+        assert archive.watch_matches("belarus") == []
+    finally:
+        archive.close()

@@ -21,10 +21,6 @@ MAX_CANDIDATES = 20
 PER_KEY = 50
 
 
-def _marks(n: int) -> str:
-    return ", ".join("?" for _ in range(n))
-
-
 class Clusters:
     """The cluster bookkeeping on one SQLite connection (the caller holds the transaction)."""
 

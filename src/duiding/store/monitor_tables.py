@@ -196,7 +196,7 @@ class MonitorTables(ABC):
         return [self._read(r, Watch) for r in rows]
 
     def remove_watch(self, name: str) -> bool:
-        # watch_matches go with it (ON DELETE CASCADE)
+        # watch_matches go with it (ON DELETE CASCADE; the embedded store sets PRAGMA foreign_keys=ON)
         return self._write("DELETE FROM watches WHERE name = ?", (name,)) > 0
 
     def record_matches(self, watch: str, ids: Sequence[str]) -> int:

@@ -60,11 +60,6 @@ class SqliteMonitorTables(MonitorTables):
     def _from_db(self, value: Any) -> datetime:
         return datetime.fromisoformat(value)
 
-    def remove_watch(self, name: str) -> bool:
-        with self._transaction() as execute:
-            execute("DELETE FROM watch_matches WHERE watch = ?", (name,))
-            return execute("DELETE FROM watches WHERE name = ?", (name,)) > 0
-
     def seqs_of(self, ids: Sequence[str]) -> dict[int, str]:
         """The stored ``seq`` of each of these article ids that exists, in the order given."""
         found: dict[str, int] = {}
